@@ -1,0 +1,328 @@
+//! Checks the document before anything is generated, so that a spec mistake
+//! fails the build with a message naming the operation instead of panicking
+//! in dropshot's router at start-up or inside progenitor.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use openapiv3::{OpenAPI, Parameter, ReferenceOr, Response, StatusCode};
+
+use crate::spec::{
+    param_kind, ref_name, resolve_param, success_status, BodySpec, Operation, ParamLocation,
+    ParamSpec, SuccessSpec,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecError {
+    /// The operation (or document part) the problem belongs to.
+    pub at: String,
+    pub problem: String,
+}
+
+impl SpecError {
+    pub fn new(at: impl Into<String>, problem: impl Into<String>) -> Self {
+        SpecError { at: at.into(), problem: problem.into() }
+    }
+}
+
+impl std::fmt::Display for SpecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.at, self.problem)
+    }
+}
+
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+/// Collects the operations, or every problem found in them.
+pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
+    let mut errors = Vec::new();
+    let mut ops = Vec::new();
+    if !api.openapi.starts_with("3.0.") {
+        errors.push(SpecError::new("(document)", format!("openapi must be 3.0.x, found {}", api.openapi)));
+    }
+    let mut seen_ids: BTreeMap<String, String> = BTreeMap::new();
+    let mut error_schemas: BTreeSet<String> = BTreeSet::new();
+
+    for (path, item) in api.paths.paths.iter() {
+        let ReferenceOr::Item(item) = item else {
+            errors.push(SpecError::new(path.as_str(), "$ref path items are not supported"));
+            continue;
+        };
+        for (method, op) in item.iter() {
+            if !METHODS.contains(&method) {
+                errors.push(SpecError::new(
+                    format!("{} {path}", method.to_uppercase()),
+                    "only GET, POST, PUT, PATCH and DELETE may be documented (OPTIONS is generated)",
+                ));
+                continue;
+            }
+            let Some(operation_id) = op.operation_id.clone() else {
+                errors.push(SpecError::new(
+                    format!("{} {path}", method.to_uppercase()),
+                    "operation has no operationId",
+                ));
+                continue;
+            };
+            let label = format!("{} {path} ({operation_id})", method.to_uppercase());
+            if let Some(other) = seen_ids.insert(operation_id.clone(), label.clone()) {
+                errors.push(SpecError::new(&label, format!("operationId is also used by {other}")));
+            }
+
+            // parameters: path-level first, operation-level overrides by (name, in)
+            let mut params: Vec<ParamSpec> = Vec::new();
+            for p in item.parameters.iter().chain(op.parameters.iter()) {
+                let Some(p) = resolve_param(api, p) else {
+                    errors.push(SpecError::new(&label, "a parameter $ref does not resolve"));
+                    continue;
+                };
+                let (location, data) = match p {
+                    Parameter::Path { parameter_data, .. } => (ParamLocation::Path, parameter_data),
+                    Parameter::Query { parameter_data, .. } => (ParamLocation::Query, parameter_data),
+                    Parameter::Header { parameter_data, .. } => (ParamLocation::Header, parameter_data),
+                    Parameter::Cookie { parameter_data, .. } => {
+                        errors.push(SpecError::new(
+                            &label,
+                            format!("cookie parameter {} is not supported", parameter_data.name),
+                        ));
+                        continue;
+                    }
+                };
+                match param_kind(api, &data.format) {
+                    Ok(kind) => {
+                        params.retain(|q| !(q.name == data.name && q.location == location));
+                        params.push(ParamSpec { name: data.name.clone(), location, required: data.required, kind });
+                    }
+                    Err(e) => errors.push(SpecError::new(&label, format!("parameter {}: {e}", data.name))),
+                }
+            }
+            let template_vars: Vec<String> = path_vars(path);
+            let declared: Vec<String> = params
+                .iter()
+                .filter(|p| p.location == ParamLocation::Path)
+                .map(|p| p.name.clone())
+                .collect();
+            for v in &template_vars {
+                if !declared.contains(v) {
+                    errors.push(SpecError::new(&label, format!("path variable {{{v}}} has no path parameter")));
+                }
+            }
+            for d in &declared {
+                if !template_vars.contains(d) {
+                    errors.push(SpecError::new(&label, format!("path parameter {d} is not in the path")));
+                }
+            }
+            for p in params.iter().filter(|p| p.location == ParamLocation::Path) {
+                if !p.required {
+                    errors.push(SpecError::new(&label, format!("path parameter {} must be required", p.name)));
+                }
+            }
+
+            // request body
+            let body = match &op.request_body {
+                None => None,
+                Some(ReferenceOr::Reference { .. }) => {
+                    errors.push(SpecError::new(&label, "requestBody $ref is not supported; inline it"));
+                    None
+                }
+                Some(ReferenceOr::Item(rb)) => {
+                    if rb.content.len() != 1 {
+                        errors.push(SpecError::new(&label, "requestBody must have exactly one media type"));
+                    }
+                    match rb.content.iter().next() {
+                        Some((ct, mt)) if ct == "application/json" => {
+                            match mt.schema.as_ref().and_then(ref_name) {
+                                Some(name) => Some(BodySpec::Json(name)),
+                                None => {
+                                    errors.push(SpecError::new(
+                                        &label,
+                                        "a JSON requestBody must $ref a named schema",
+                                    ));
+                                    None
+                                }
+                            }
+                        }
+                        Some((ct, _)) if ct == "multipart/form-data" => {
+                            errors.push(SpecError::new(
+                                &label,
+                                "multipart/form-data bodies are not supported by progenitor; use a raw body",
+                            ));
+                            None
+                        }
+                        Some((ct, _)) => Some(BodySpec::Raw(ct.clone())),
+                        None => None,
+                    }
+                }
+            };
+
+            // responses: exactly one 2xx; every error response the one envelope
+            let mut successes = Vec::new();
+            for (code, resp) in op.responses.responses.iter() {
+                let Some(resp) = resolve_response(api, resp) else {
+                    errors.push(SpecError::new(&label, format!("response {code} $ref does not resolve")));
+                    continue;
+                };
+                if let Some(status) = success_status(code) {
+                    successes.push((status, resp));
+                } else if matches!(code, StatusCode::Code(n) if *n >= 400) || matches!(code, StatusCode::Range(4 | 5)) {
+                    match resp.content.get("application/json").and_then(|m| m.schema.as_ref()).and_then(ref_name) {
+                        Some(name) => {
+                            error_schemas.insert(name);
+                        }
+                        None => errors.push(SpecError::new(
+                            &label,
+                            format!("error response {code} must be application/json with a $ref schema"),
+                        )),
+                    }
+                } else {
+                    errors.push(SpecError::new(&label, format!("response {code} is neither 2xx nor an error")));
+                }
+            }
+            if let Some(default) = &op.responses.default {
+                let _ = default;
+                errors.push(SpecError::new(&label, "use explicit error codes, not a `default` response"));
+            }
+            let success = match successes.as_slice() {
+                [(status, resp)] => {
+                    match resp.content.get("application/json") {
+                        Some(mt) => match mt.schema.as_ref().and_then(ref_name) {
+                            Some(schema) => Some(SuccessSpec::Json { status: *status, schema }),
+                            None => {
+                                errors.push(SpecError::new(&label, "a JSON success response must $ref a named schema"));
+                                None
+                            }
+                        },
+                        None => Some(SuccessSpec::Raw { status: *status }),
+                    }
+                }
+                [] => {
+                    errors.push(SpecError::new(&label, "operation has no 2xx response"));
+                    None
+                }
+                _ => {
+                    errors.push(SpecError::new(
+                        &label,
+                        "operation has several 2xx responses; progenitor needs exactly one",
+                    ));
+                    None
+                }
+            };
+
+            // security: public only when explicitly `security: []`
+            let public = matches!(&op.security, Some(reqs) if reqs.is_empty());
+            let scope = op.extensions.get("x-required-scope").and_then(|v| v.as_str()).map(str::to_owned);
+            if !public && scope.is_none() {
+                errors.push(SpecError::new(
+                    &label,
+                    "authenticated operation has no x-required-scope (or mark it public with `security: []`)",
+                ));
+            }
+            if public && scope.is_some() {
+                errors.push(SpecError::new(&label, "a public operation cannot require a scope"));
+            }
+            if let Some(scope) = &scope {
+                let described = op.description.as_deref().unwrap_or("");
+                if !described.contains(scope.as_str()) {
+                    errors.push(SpecError::new(
+                        &label,
+                        format!("description must name the required scope `{scope}`"),
+                    ));
+                }
+            }
+            if op.tags.is_empty() {
+                errors.push(SpecError::new(&label, "operation has no tag"));
+            }
+            let max_body_bytes = op.extensions.get("x-max-body-bytes").and_then(|v| v.as_u64());
+
+            if let Some(success) = success {
+                ops.push(Operation {
+                    method: method.to_string(),
+                    path: path.clone(),
+                    operation_id,
+                    tags: op.tags.clone(),
+                    params,
+                    body,
+                    success,
+                    scope,
+                    public,
+                    max_body_bytes,
+                });
+            }
+        }
+    }
+    if error_schemas.len() > 1 {
+        errors.push(SpecError::new(
+            "(document)",
+            format!("all error responses must share one schema, found {error_schemas:?}"),
+        ));
+    }
+    errors.extend(route_conflicts(&ops));
+    if errors.is_empty() { Ok(ops) } else { Err(errors) }
+}
+
+fn resolve_response<'a>(api: &'a OpenAPI, r: &'a ReferenceOr<Response>) -> Option<&'a Response> {
+    match r {
+        ReferenceOr::Item(r) => Some(r),
+        ReferenceOr::Reference { reference } => {
+            let name = reference.strip_prefix("#/components/responses/")?;
+            match api.components.as_ref()?.responses.get(name)? {
+                ReferenceOr::Item(r) => Some(r),
+                ReferenceOr::Reference { .. } => None,
+            }
+        }
+    }
+}
+
+pub fn path_vars(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|s| s.split(':').next().unwrap_or(s).to_owned())
+        .collect()
+}
+
+/// dropshot's router panics when, at one position below a common prefix,
+/// a literal segment sits beside a variable, or two variables have different
+/// names. Report those with both operations named.
+pub fn route_conflicts(ops: &[Operation]) -> Vec<SpecError> {
+    #[derive(Default)]
+    struct Node {
+        literals: BTreeMap<String, String>,      // literal -> first op using it
+        variables: BTreeMap<String, String>,     // variable name -> first op using it
+    }
+    let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
+    for op in ops {
+        let mut prefix = String::new();
+        for seg in op.path.split('/').filter(|s| !s.is_empty()) {
+            let node = nodes.entry(prefix.clone()).or_default();
+            if let Some(var) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                node.variables.entry(var.to_owned()).or_insert_with(|| op.label());
+                prefix.push_str("/{}");
+            } else {
+                node.literals.entry(seg.to_owned()).or_insert_with(|| op.label());
+                prefix.push('/');
+                prefix.push_str(seg);
+            }
+        }
+    }
+    let mut errors = Vec::new();
+    for (prefix, node) in nodes {
+        let prefix = if prefix.is_empty() { "/".to_owned() } else { prefix };
+        if let (Some((lit, lit_op)), Some((var, var_op))) =
+            (node.literals.iter().next(), node.variables.iter().next())
+        {
+            errors.push(SpecError::new(
+                var_op.clone(),
+                format!(
+                    "below {prefix}, variable {{{var}}} sits beside literal segment `{lit}` of {lit_op}; \
+                     dropshot's router cannot route both"
+                ),
+            ));
+        }
+        if node.variables.len() > 1 {
+            let names: Vec<_> = node.variables.iter().map(|(n, o)| format!("{{{n}}} in {o}")).collect();
+            errors.push(SpecError::new(
+                prefix,
+                format!("one position has several variable names: {}", names.join(", ")),
+            ));
+        }
+    }
+    errors
+}

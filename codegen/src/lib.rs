@@ -1,0 +1,72 @@
+//! Turns `openapi.yaml` into Rust source for the contract crate.
+//!
+//! Two outputs, both written by the root `build.rs` into `OUT_DIR` and
+//! `include!`d there (never committed, never edited by hand):
+//!
+//! * `client.rs` — the progenitor client (builder style) with its `types`
+//!   module, which the server shares for request and response bodies;
+//! * `server.rs` — per operation a parameter struct per location, one method
+//!   on the hand-implemented `Service` trait, and one endpoint on the dropshot
+//!   API trait that runs the cross-cutting rules (admission, idempotency,
+//!   envelope, CORS, logging) before and after calling it. Every documented
+//!   path also gets an unpublished `OPTIONS` preflight endpoint and 405
+//!   endpoints for the methods it does not document.
+//!
+//! Every mistake in the spec that would otherwise surface as a panic at
+//! server start (dropshot's router) or inside progenitor is checked first by
+//! [`check`] and reported with the operation it concerns.
+
+mod check;
+mod server;
+mod spec;
+
+pub use check::{check, SpecError};
+pub use spec::{load, Operation, ParamLocation, ParamSpec};
+
+/// The generated sources.
+pub struct Generated {
+    pub client: String,
+    pub server: String,
+}
+
+/// Parses, checks and generates. The error lists every problem found.
+pub fn generate(yaml: &str) -> Result<Generated, Vec<SpecError>> {
+    let api = load(yaml).map_err(|e| vec![e])?;
+    let ops = check(&api)?;
+    let client = client_source(&api).map_err(|e| vec![e])?;
+    let server = pretty(server::server_tokens(&ops)).map_err(|e| vec![e])?;
+    Ok(Generated { client, server })
+}
+
+fn client_source(api: &openapiv3::OpenAPI) -> Result<String, SpecError> {
+    let mut settings = progenitor_impl::GenerationSettings::default();
+    settings
+        .with_interface(progenitor_impl::InterfaceStyle::Builder)
+        .with_derive("schemars::JsonSchema");
+    let mut generator = progenitor_impl::Generator::new(&settings);
+    // progenitor reports some problems by panicking; turn those into errors
+    // that name what it was working on.
+    let spec = api.clone();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        generator.generate_tokens(&spec)
+    }));
+    let tokens = match result {
+        Ok(Ok(t)) => t,
+        Ok(Err(e)) => return Err(SpecError::new("(client)", format!("progenitor: {e}"))),
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            return Err(SpecError::new("(client)", format!("progenitor panicked: {msg}")));
+        }
+    };
+    pretty(tokens)
+}
+
+fn pretty(tokens: proc_macro2::TokenStream) -> Result<String, SpecError> {
+    let file: syn::File = syn::parse2(tokens)
+        .map_err(|e| SpecError::new("(generator)", format!("generated code does not parse: {e}")))?;
+    Ok(prettyplease::unparse(&file))
+}

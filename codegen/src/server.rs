@@ -1,0 +1,378 @@
+//! The server half: parameter structs, the `Service` trait the server
+//! implements by hand, and the dropshot API trait whose endpoints wrap it.
+//!
+//! Generated code only refers to `crate::support` (the contract crate's
+//! hand-written runtime) and `crate::types` (progenitor's types), so what an
+//! endpoint does around the handler is written once, in `support`.
+
+use std::collections::BTreeMap;
+
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::spec::{BodySpec, Operation, ParamKind, ParamLocation, ParamSpec, SuccessSpec};
+
+const ALL_METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+pub fn server_tokens(ops: &[Operation]) -> TokenStream {
+    let mut items = Vec::new();
+    // one service trait per surface (the operation's first tag), so each
+    // surface's implementation lives in its own file
+    let mut service_methods: BTreeMap<String, Vec<TokenStream>> = BTreeMap::new();
+    let mut endpoints = Vec::new();
+    let mut op_statics = Vec::new();
+    let mut op_refs = Vec::new();
+
+    for op in ops {
+        let fn_name = format_ident!("{}", op.operation_id.to_snake_case());
+        let camel = op.operation_id.to_upper_camel_case();
+        let static_name = format_ident!("OP_{}", op.operation_id.to_shouty_snake_case());
+        let op_id = &op.operation_id;
+        let method_str = op.method.to_uppercase();
+        let path = &op.path;
+        let scope = match &op.scope {
+            Some(s) => quote!(Some(#s)),
+            None => quote!(None),
+        };
+        let success_status = match &op.success {
+            SuccessSpec::Json { status, .. } | SuccessSpec::Raw { status } => *status,
+        };
+        op_statics.push(quote! {
+            pub static #static_name: crate::support::OpInfo = crate::support::OpInfo {
+                operation_id: #op_id,
+                method: #method_str,
+                path: #path,
+                scope: #scope,
+                success_status: #success_status,
+            };
+        });
+        op_refs.push(quote!(&#static_name));
+
+        // extractor arguments, their unwrapping, and the service call
+        let mut endpoint_args = Vec::new();
+        let mut unwrap = Vec::new();
+        let mut service_args = Vec::new();
+        let mut call_args = Vec::new();
+        for (loc, kind, extractor) in [
+            (ParamLocation::Path, "Path", quote!(crate::support::ApiPath)),
+            (ParamLocation::Query, "Query", quote!(crate::support::ApiQuery)),
+            (ParamLocation::Header, "Headers", quote!(crate::support::ApiHeaders)),
+        ] {
+            let params = op.params_in(loc);
+            if params.is_empty() {
+                continue;
+            }
+            let struct_name = format_ident!("{}{}", camel, kind);
+            items.push(param_struct(&struct_name, &params, loc));
+            let arg = format_ident!("{}", kind.to_lowercase());
+            endpoint_args.push(quote!(#arg: #extractor<#struct_name>));
+            unwrap.push(quote! {
+                let #arg = match #arg.into_inner() {
+                    Ok(v) => v,
+                    Err(e) => return Ok(exchange.fail(e, admission.as_ref())),
+                };
+            });
+            service_args.push(quote!(#arg: #struct_name));
+            call_args.push(quote!(#arg));
+        }
+        let mut endpoint_extra = quote!();
+        let mut fingerprint = quote!(None::<Vec<u8>>);
+        if let Some(body) = &op.body {
+            let (extractor, ty) = match body {
+                BodySpec::Json(name) => {
+                    let t = format_ident!("{}", name);
+                    fingerprint = quote!(Some(crate::support::fingerprint_json(&body)));
+                    (quote!(crate::support::JsonBody<crate::types::#t>), quote!(crate::types::#t))
+                }
+                BodySpec::Raw(ct) => {
+                    endpoint_extra = quote!(content_type = #ct,);
+                    fingerprint = quote!(Some(body.bytes().to_vec()));
+                    (quote!(crate::support::RawBody), quote!(crate::support::RawBodyBytes))
+                }
+            };
+            endpoint_args.push(quote!(body: #extractor));
+            unwrap.push(quote! {
+                let body = match body.into_inner() {
+                    Ok(v) => v,
+                    Err(e) => return Ok(exchange.fail(e, admission.as_ref())),
+                };
+            });
+            service_args.push(quote!(body: #ty));
+            call_args.push(quote!(body));
+        }
+        let body_limit = match op.max_body_bytes {
+            Some(n) => {
+                let n = n as usize;
+                quote!(request_body_max_bytes = #n,)
+            }
+            None => quote!(),
+        };
+
+        let (reply_ty, service_ret, finish) = match &op.success {
+            SuccessSpec::Json { status, schema } => {
+                let t = format_ident!("{}", schema);
+                let reply = match status {
+                    201 => quote!(dropshot::HttpResponseCreated<crate::types::#t>),
+                    202 => quote!(dropshot::HttpResponseAccepted<crate::types::#t>),
+                    _ => quote!(dropshot::HttpResponseOk<crate::types::#t>),
+                };
+                (reply, quote!(crate::types::#t), quote!(exchange.json(result, admission.as_ref())))
+            }
+            SuccessSpec::Raw { .. } => (
+                quote!(http::Response<dropshot::Body>),
+                quote!(http::Response<dropshot::Body>),
+                quote!(exchange.raw(result, admission.as_ref())),
+            ),
+        };
+
+        let call_ty = if op.public {
+            quote!(crate::support::PublicCall<'_, Self>)
+        } else {
+            quote!(crate::support::Call<'_, Self>)
+        };
+        let surface = service_trait_name(op);
+        service_methods.entry(surface.to_string()).or_default().push(quote! {
+            fn #fn_name(
+                call: &#call_ty,
+                #(#service_args),*
+            ) -> impl std::future::Future<Output = Result<#service_ret, crate::support::ApiError>> + Send;
+        });
+
+        let admit = if op.public {
+            quote! {
+                let admission: Option<crate::support::Admission<<Self::Context as crate::support::Gate>::Principal>> = None;
+                let call = crate::support::PublicCall::new(&rqctx);
+            }
+        } else {
+            quote! {
+                let admission = match <Self::Context as crate::support::Gate>::admit(&rqctx, &#static_name).await {
+                    Ok(a) => Some(a),
+                    Err(e) => return Ok(exchange.reject(e)),
+                };
+                let call = crate::support::Call::new(&rqctx, admission.as_ref().map(|a| &a.principal).unwrap());
+            }
+        };
+        let invoke = if op.idempotent() && !op.public {
+            quote! {
+                let idempotency = match crate::support::idempotency_begin(
+                    &rqctx, &#static_name, admission.as_ref().unwrap(),
+                    headers.idempotency_key.as_deref(), #fingerprint,
+                ).await {
+                    Ok(crate::support::IdempotencyStart::Replay(stored)) => {
+                        return Ok(exchange.replay(stored, admission.as_ref()));
+                    }
+                    Ok(crate::support::IdempotencyStart::Proceed(ticket)) => ticket,
+                    Err(e) => return Ok(exchange.fail(e, admission.as_ref())),
+                };
+                let result = <Self::Context as #surface>::#fn_name(&call, #(#call_args),*).await;
+                let reply = #finish;
+                crate::support::idempotency_finish(&rqctx, admission.as_ref().unwrap(), idempotency, &reply).await;
+                Ok(reply)
+            }
+        } else {
+            quote! {
+                let result = <Self::Context as #surface>::#fn_name(&call, #(#call_args),*).await;
+                Ok(#finish)
+            }
+        };
+        let method_ident = format_ident!("{}", method_str);
+        let tags = &op.tags;
+        endpoints.push(quote! {
+            #[endpoint {
+                method = #method_ident,
+                path = #path,
+                operation_id = #op_id,
+                tags = [#(#tags),*],
+                #endpoint_extra
+                #body_limit
+            }]
+            async fn #fn_name(
+                rqctx: dropshot::RequestContext<Self::Context>,
+                #(#endpoint_args),*
+            ) -> Result<crate::support::Reply<#reply_ty>, crate::support::ApiError> {
+                let exchange = crate::support::Exchange::begin(&rqctx, &#static_name);
+                #admit
+                #(#unwrap)*
+                #invoke
+            }
+        });
+    }
+
+    // Per documented path: an OPTIONS preflight and a 405 for every method the
+    // path does not document, all unpublished so the document stays as written.
+    let mut by_path: BTreeMap<&str, (Vec<&ParamSpec>, Vec<String>)> = BTreeMap::new();
+    for op in ops {
+        let entry = by_path.entry(op.path.as_str()).or_insert_with(|| (op.params_in(ParamLocation::Path), vec![]));
+        entry.1.push(op.method.to_uppercase());
+    }
+    let mut routes = Vec::new();
+    for (i, (path, (path_params, methods))) in by_path.iter().enumerate() {
+        let mut args = quote!();
+        if !path_params.is_empty() {
+            // every variable as a string, so that any value reaches the 405
+            // rather than failing to parse first
+            let struct_name = format_ident!("Route{}Path", i);
+            let fields = path_params.iter().map(|p| {
+                let ident = field_ident(&p.name);
+                let name = &p.name;
+                quote!(#[serde(rename = #name)] #[allow(dead_code)] pub #ident: String)
+            });
+            items.push(quote! {
+                #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+                pub struct #struct_name { #(#fields,)* }
+            });
+            args = quote!(, _path: crate::support::ApiPath<#struct_name>);
+        }
+        let allow = methods.join(", ");
+        let options_fn = format_ident!("route_{}_options", i);
+        endpoints.push(quote! {
+            #[endpoint { method = OPTIONS, path = #path, unpublished = true }]
+            async fn #options_fn(
+                rqctx: dropshot::RequestContext<Self::Context> #args
+            ) -> Result<http::Response<dropshot::Body>, crate::support::ApiError> {
+                Ok(crate::support::preflight(&rqctx, #allow).await)
+            }
+        });
+        for m in ALL_METHODS.iter().filter(|m| !methods.iter().any(|d| d == *m)) {
+            let fn_name = format_ident!("route_{}_{}_not_allowed", i, m.to_lowercase());
+            let method_ident = format_ident!("{}", m);
+            endpoints.push(quote! {
+                #[endpoint { method = #method_ident, path = #path, unpublished = true }]
+                async fn #fn_name(
+                    rqctx: dropshot::RequestContext<Self::Context> #args
+                ) -> Result<http::Response<dropshot::Body>, crate::support::ApiError> {
+                    Ok(crate::support::method_not_allowed(&rqctx, #allow))
+                }
+            });
+        }
+        let methods_lit = methods.iter();
+        routes.push(quote!(crate::support::Route { path: #path, methods: &[#(#methods_lit),*] }));
+    }
+
+    let trait_names: Vec<syn::Ident> = service_methods.keys().map(|k| format_ident!("{}", k)).collect();
+    let service_traits = service_methods.iter().map(|(name, methods)| {
+        let ident = format_ident!("{}", name);
+        let doc = format!("The operations tagged `{}`.", name.trim_end_matches("Service"));
+        quote! {
+            #[doc = #doc]
+            pub trait #ident: crate::support::Gate {
+                #(#methods)*
+            }
+        }
+    });
+    quote! {
+        #(#items)*
+
+        #(#op_statics)*
+
+        #(#service_traits)*
+
+        /// Every documented operation, in document order.
+        pub static OPERATIONS: &[&crate::support::OpInfo] = &[#(#op_refs),*];
+
+        /// Every documented path with the methods it documents.
+        pub static ROUTES: &[crate::support::Route] = &[#(#routes),*];
+
+        /// The operations, one method each, implemented by the server. The
+        /// generated endpoints have already admitted the caller (key, tenant,
+        /// plan, scope, rate limit), parsed every parameter and the body, and
+        /// will wrap the result in the envelope.
+        pub trait Service: #(#trait_names)+* {}
+        impl<T: #(#trait_names)+*> Service for T {}
+
+        #[dropshot::api_description]
+        pub trait MobieusApi {
+            type Context: Service;
+            #(#endpoints)*
+        }
+    }
+}
+
+fn service_trait_name(op: &Operation) -> syn::Ident {
+    let tag = op.tags.first().map(String::as_str).unwrap_or("default");
+    format_ident!("{}Service", tag.to_upper_camel_case())
+}
+
+fn field_ident(name: &str) -> syn::Ident {
+    let snake = name.to_snake_case();
+    match snake.as_str() {
+        "type" | "ref" | "match" | "move" | "self" | "struct" | "fn" | "mod" | "use" | "in" | "for"
+        | "loop" | "where" | "impl" | "trait" | "enum" | "static" | "const" | "crate" | "super" => {
+            format_ident!("r#{}", snake)
+        }
+        _ => format_ident!("{}", snake),
+    }
+}
+
+fn rust_type(p: &ParamSpec) -> TokenStream {
+    let t = match &p.kind {
+        ParamKind::String { .. } => quote!(String),
+        ParamKind::Integer { .. } => quote!(i64),
+        ParamKind::Boolean => quote!(bool),
+        ParamKind::DateTime => quote!(chrono::DateTime<chrono::Utc>),
+    };
+    if p.required || p.location == ParamLocation::Path { t } else { quote!(Option<#t>) }
+}
+
+/// A struct per parameter location. Query structs are parsed by the contract
+/// crate's own parser (`support::Params`), which checks the documented
+/// constraints and names the offending parameter; serde/schemars derives are
+/// there so dropshot can describe the parameters.
+fn param_struct(name: &syn::Ident, params: &[&ParamSpec], loc: ParamLocation) -> TokenStream {
+    let fields = params.iter().map(|p| {
+        let ident = field_ident(&p.name);
+        let api_name = &p.name;
+        let ty = rust_type(p);
+        quote!(#[serde(rename = #api_name)] pub #ident: #ty)
+    });
+    let decl = quote! {
+        #[derive(Debug, Clone, serde::Deserialize, schemars::JsonSchema)]
+        pub struct #name { #(#fields,)* }
+    };
+    if loc != ParamLocation::Query {
+        return decl;
+    }
+    let known: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+    let getters = params.iter().map(|p| {
+        let ident = field_ident(&p.name);
+        let api_name = &p.name;
+        let required = p.required;
+        let get = match &p.kind {
+            ParamKind::String { enumeration, max_length } => {
+                let max = match max_length {
+                    Some(n) => quote!(Some(#n)),
+                    None => quote!(None),
+                };
+                quote!(params.string(#api_name, &[#(#enumeration),*], #max)?)
+            }
+            ParamKind::Integer { minimum, maximum } => {
+                let min = match minimum {
+                    Some(n) => quote!(Some(#n)),
+                    None => quote!(None),
+                };
+                let max = match maximum {
+                    Some(n) => quote!(Some(#n)),
+                    None => quote!(None),
+                };
+                quote!(params.integer(#api_name, #min, #max)?)
+            }
+            ParamKind::Boolean => quote!(params.boolean(#api_name)?),
+            ParamKind::DateTime => quote!(params.date_time(#api_name)?),
+        };
+        if required {
+            quote!(#ident: crate::support::Params::required(#api_name, #get)?)
+        } else {
+            quote!(#ident: #get)
+        }
+    });
+    quote! {
+        #decl
+        impl crate::support::FromParams for #name {
+            const KNOWN: &'static [&'static str] = &[#(#known),*];
+            fn from_params(params: &mut crate::support::Params) -> Result<Self, crate::support::ApiError> {
+                Ok(Self { #(#getters,)* })
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The parts of an OpenAPI operation the server generator needs, resolved
+//! (parameter `$ref`s followed, path-level parameters merged).
+
+use openapiv3::{
+    OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, StatusCode,
+    Type,
+};
+
+use crate::check::SpecError;
+
+pub fn load(yaml: &str) -> Result<OpenAPI, SpecError> {
+    serde_yaml::from_str(yaml)
+        .map_err(|e| SpecError::new("(document)", format!("openapi.yaml does not parse: {e}")))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+}
+
+/// Scalar kinds a parameter can have on the server side.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamKind {
+    String { enumeration: Vec<String>, max_length: Option<usize> },
+    Integer { minimum: Option<i64>, maximum: Option<i64> },
+    Boolean,
+    DateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParamSpec {
+    pub name: String,
+    pub location: ParamLocation,
+    pub required: bool,
+    pub kind: ParamKind,
+}
+
+/// How the request body arrives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodySpec {
+    /// `application/json` with a `$ref` schema: the named generated type.
+    Json(String),
+    /// Raw bytes (`application/octet-stream`, `application/zip`).
+    Raw(String),
+}
+
+/// How the success response is produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SuccessSpec {
+    /// JSON body of the named generated type (the envelope).
+    Json { status: u16, schema: String },
+    /// Anything else (YAML, HTML, bytes, event streams): the handler builds it.
+    Raw { status: u16 },
+}
+
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub method: String,
+    pub path: String,
+    pub operation_id: String,
+    pub tags: Vec<String>,
+    pub params: Vec<ParamSpec>,
+    pub body: Option<BodySpec>,
+    pub success: SuccessSpec,
+    /// `None` only for operations with `security: []` (public).
+    pub scope: Option<String>,
+    pub public: bool,
+    /// Largest accepted request body, from `x-max-body-bytes`.
+    pub max_body_bytes: Option<u64>,
+}
+
+impl Operation {
+    pub fn label(&self) -> String {
+        format!("{} {} ({})", self.method.to_uppercase(), self.path, self.operation_id)
+    }
+    pub fn params_in(&self, loc: ParamLocation) -> Vec<&ParamSpec> {
+        self.params.iter().filter(|p| p.location == loc).collect()
+    }
+    pub fn idempotent(&self) -> bool {
+        self.params
+            .iter()
+            .any(|p| p.location == ParamLocation::Header && p.name.eq_ignore_ascii_case("Idempotency-Key"))
+    }
+}
+
+pub fn resolve_param<'a>(api: &'a OpenAPI, p: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
+    match p {
+        ReferenceOr::Item(p) => Some(p),
+        ReferenceOr::Reference { reference } => {
+            let name = reference.strip_prefix("#/components/parameters/")?;
+            match api.components.as_ref()?.parameters.get(name)? {
+                ReferenceOr::Item(p) => Some(p),
+                ReferenceOr::Reference { .. } => None,
+            }
+        }
+    }
+}
+
+pub fn resolve_schema<'a>(api: &'a OpenAPI, s: &'a ReferenceOr<Schema>) -> Option<&'a Schema> {
+    match s {
+        ReferenceOr::Item(s) => Some(s),
+        ReferenceOr::Reference { reference } => {
+            let name = reference.strip_prefix("#/components/schemas/")?;
+            match api.components.as_ref()?.schemas.get(name)? {
+                ReferenceOr::Item(s) => Some(s),
+                ReferenceOr::Reference { .. } => None,
+            }
+        }
+    }
+}
+
+pub fn ref_name(s: &ReferenceOr<Schema>) -> Option<String> {
+    match s {
+        ReferenceOr::Reference { reference } => {
+            reference.strip_prefix("#/components/schemas/").map(str::to_owned)
+        }
+        ReferenceOr::Item(_) => None,
+    }
+}
+
+pub fn param_kind(api: &OpenAPI, format: &ParameterSchemaOrContent) -> Result<ParamKind, String> {
+    let ParameterSchemaOrContent::Schema(s) = format else {
+        return Err("parameters must be described by a schema, not content".into());
+    };
+    let schema = resolve_schema(api, s).ok_or("parameter schema reference does not resolve")?;
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(st)) => {
+            if matches!(&st.format, openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime)) {
+                return Ok(ParamKind::DateTime);
+            }
+            Ok(ParamKind::String {
+                enumeration: st.enumeration.iter().flatten().cloned().collect(),
+                max_length: st.max_length,
+            })
+        }
+        SchemaKind::Type(Type::Integer(it)) => Ok(ParamKind::Integer { minimum: it.minimum, maximum: it.maximum }),
+        SchemaKind::Type(Type::Boolean(_)) => Ok(ParamKind::Boolean),
+        other => Err(format!(
+            "parameter type {other:?} is not supported (dropshot accepts scalar parameters only)"
+        )),
+    }
+}
+
+pub fn success_status(code: &StatusCode) -> Option<u16> {
+    match code {
+        StatusCode::Code(n) if (200..300).contains(n) => Some(*n),
+        _ => None,
+    }
+}

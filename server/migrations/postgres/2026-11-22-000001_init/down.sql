@@ -1,0 +1,9 @@
+DROP TABLE helpdesk_tags;
+DROP TABLE posts;
+DROP TABLE users;
+DROP TABLE events;
+DROP TABLE idempotency_keys;
+DROP TABLE rate_limit_counters;
+DROP TABLE server_secrets;
+DROP TABLE api_keys;
+DROP TABLE tenants;

@@ -1,0 +1,93 @@
+//! The generated `*Service` traits implemented over the store, one file per
+//! surface. Handlers parse what the generator did not, call the store, and
+//! map rows to the contract's types; admission, envelope, CORS and
+//! idempotency happen around them (mobieus_api::support).
+
+mod events;
+mod helpdesk_tags;
+mod meta;
+mod posts;
+mod users;
+
+use mobieus_api::support::{ApiError, Call};
+use serde_json::Value;
+
+use crate::app::AppContext;
+use crate::db::Ts;
+use crate::store::CreatedRange;
+
+const DEFAULT_LIMIT: i64 = 25;
+
+/// A list request's page size and keyset position (from its cursor).
+pub struct Paging {
+    pub list: &'static str,
+    pub limit: i64,
+    pub position: Option<Value>,
+}
+
+impl Paging {
+    pub fn new(call: &Call<'_, AppContext>, list: &'static str, cursor: Option<&str>, limit: Option<i64>) -> Result<Self, ApiError> {
+        let position = match cursor {
+            None => None,
+            Some(c) => Some(
+                call.context()
+                    .cursors
+                    .decode(call.principal.tenant_id, list, c)
+                    .ok_or_else(ApiError::invalid_cursor)?,
+            ),
+        };
+        Ok(Paging { list, limit: limit.unwrap_or(DEFAULT_LIMIT), position })
+    }
+
+    /// Rows to fetch: one more than the page, to learn whether more follow.
+    pub fn fetch(&self) -> i64 {
+        self.limit + 1
+    }
+
+    /// The position as an id (lists ordered by id).
+    pub fn id(&self) -> Result<Option<i64>, ApiError> {
+        match &self.position {
+            None => Ok(None),
+            Some(v) => v.get(0).and_then(Value::as_i64).map(Some).ok_or_else(ApiError::invalid_cursor),
+        }
+    }
+
+    /// The position as a string (lists ordered by a unique text column).
+    pub fn text(&self) -> Result<Option<String>, ApiError> {
+        match &self.position {
+            None => Ok(None),
+            Some(v) => v.get(0).and_then(Value::as_str).map(|s| Some(s.to_owned())).ok_or_else(ApiError::invalid_cursor),
+        }
+    }
+
+    /// Cuts the extra row and issues the next cursor from the last row kept.
+    pub fn finish<T>(&self, call: &Call<'_, AppContext>, mut rows: Vec<T>, position: impl Fn(&T) -> Value) -> (Vec<T>, Option<String>, bool) {
+        let has_more = rows.len() as i64 > self.limit;
+        rows.truncate(self.limit as usize);
+        let next = if has_more {
+            rows.last().map(|last| call.context().cursors.encode(call.principal.tenant_id, self.list, position(last)))
+        } else {
+            None
+        };
+        (rows, next, has_more)
+    }
+}
+
+pub fn created_range(
+    after: Option<chrono::DateTime<chrono::Utc>>,
+    before: Option<chrono::DateTime<chrono::Utc>>,
+) -> CreatedRange {
+    CreatedRange { after: after.map(Ts::from), before: before.map(Ts::from) }
+}
+
+/// A JSON value as an object (payload columns always hold objects).
+pub fn object(v: Value) -> serde_json::Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        other => {
+            let mut m = serde_json::Map::new();
+            m.insert("value".into(), other);
+            m
+        }
+    }
+}

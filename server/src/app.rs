@@ -1,0 +1,106 @@
+//! The running server: its shared context and how it starts and stops.
+
+use std::sync::Arc;
+
+use dropshot::{ConfigDropshot, ConfigLogging, ConfigLoggingLevel, HandlerTaskMode, HttpError, ServerBuilder, VersionPolicy};
+use mobieus_api::server::{mobieus_api_mod, MobieusApi, ROUTES};
+use mobieus_api::support::{ApiError, Cors, Route};
+
+use crate::config::ServerConfig;
+use crate::cursor::CursorCodec;
+use crate::db::{Db, StoreError};
+use crate::gate::KeyCache;
+use crate::store::secrets::secret_get_or_create;
+
+/// Shared by every request. Holds no tenant state: everything shared between
+/// processes (rate limits, idempotency, cursor key) lives in the database.
+pub struct AppContext {
+    pub db: Db,
+    pub config: Arc<ServerConfig>,
+    pub keys: KeyCache,
+    pub cursors: CursorCodec,
+}
+
+impl AppContext {
+    pub async fn new(config: ServerConfig) -> Result<Self, StoreError> {
+        let db = Db::connect(&config.database_url, config.max_connections).await?;
+        Self::with_db(config, db).await
+    }
+
+    pub async fn with_db(config: ServerConfig, db: Db) -> Result<Self, StoreError> {
+        use rand::distr::{Alphanumeric, SampleString};
+        let fresh = Alphanumeric.sample_string(&mut rand::rng(), 48);
+        let cursor_key = secret_get_or_create(&db, "cursor_hmac_key", fresh).await?;
+        Ok(AppContext {
+            keys: KeyCache::new(config.key_cache_ttl),
+            cursors: CursorCodec::new(cursor_key.as_bytes()),
+            config: Arc::new(config),
+            db,
+        })
+    }
+}
+
+/// The implementation type of the generated API trait: every endpoint is a
+/// generated default method that calls the `*Service` traits on
+/// `AppContext`.
+pub enum ServerImpl {}
+
+impl MobieusApi for ServerImpl {
+    type Context = AppContext;
+}
+
+/// dropshot answers a path that matches no route itself, in its own body
+/// shape and without CORS headers. Every request passes through the version
+/// policy before routing, so unknown paths are answered here instead: the
+/// code `route_not_found`, with CORS headers (the body shape stays dropshot's).
+#[derive(Debug)]
+struct DocumentedRoutesOnly;
+
+impl dropshot::DynamicVersionPolicy for DocumentedRoutesOnly {
+    fn request_extract_version(
+        &self,
+        request: &http::Request<dropshot::Body>,
+        _log: &slog::Logger,
+    ) -> Result<semver::Version, HttpError> {
+        if Route::find(ROUTES, request.uri().path()).is_some() {
+            return Ok(semver::Version::new(1, 7, 0));
+        }
+        let e = ApiError::route_not_found();
+        let mut error = HttpError::for_not_found(Some(e.code.clone()), e.message.clone());
+        error.external_message = e.message;
+        let mut headers = http::HeaderMap::new();
+        Cors::Any.apply(request.headers(), &mut headers);
+        for (k, v) in headers.iter() {
+            error.add_header(k.clone(), v.clone()).ok();
+        }
+        Err(error)
+    }
+}
+
+pub type Running = dropshot::HttpServer<AppContext>;
+
+/// Builds the dropshot server for a context and starts serving.
+pub fn serve(ctx: AppContext) -> Result<Running, String> {
+    let api = mobieus_api_mod::api_description::<ServerImpl>().map_err(|e| e.to_string())?;
+    let config = ConfigDropshot {
+        bind_address: ctx.config.bind,
+        default_request_body_max_bytes: ctx.config.body_limit_bytes,
+        // a client that hangs up must not cancel a handler mid-transaction
+        default_handler_task_mode: HandlerTaskMode::Detached,
+        ..Default::default()
+    };
+    let log = ConfigLogging::StderrTerminal { level: ConfigLoggingLevel::Warn }
+        .to_logger("dropshot")
+        .map_err(|e| e.to_string())?;
+    ServerBuilder::new(api, ctx, log)
+        .config(config)
+        .version_policy(VersionPolicy::Dynamic(Box::new(DocumentedRoutesOnly)))
+        .start()
+        .map_err(|e| e.to_string())
+}
+
+/// Connects (migrating), then serves.
+pub async fn start(config: ServerConfig) -> Result<Running, String> {
+    let ctx = AppContext::new(config).await.map_err(|e| e.to_string())?;
+    serve(ctx)
+}

@@ -1,0 +1,34 @@
+//! How a server runs (from the command line or a test).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub bind: SocketAddr,
+    pub database_url: String,
+    /// `acme.<base_domain>` is tenant `acme`; when set, a Host naming another
+    /// tenant than the key's is refused.
+    pub base_domain: Option<String>,
+    pub allow_private_webhooks: bool,
+    /// How long an authenticated key is trusted without a lookup; revocation
+    /// takes effect within this time.
+    pub key_cache_ttl: Duration,
+    pub max_connections: u32,
+    /// Largest request body unless an operation says otherwise.
+    pub body_limit_bytes: usize,
+}
+
+impl ServerConfig {
+    pub fn new(database_url: impl Into<String>) -> Self {
+        ServerConfig {
+            bind: "127.0.0.1:8080".parse().expect("literal address"),
+            database_url: database_url.into(),
+            base_domain: None,
+            allow_private_webhooks: false,
+            key_cache_ttl: Duration::from_secs(5),
+            max_connections: 16,
+            body_limit_bytes: 1024 * 1024,
+        }
+    }
+}

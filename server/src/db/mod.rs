@@ -1,0 +1,212 @@
+//! Storage: one query code, two backends. `Db` holds a pool of either
+//! PostgreSQL or SQLite connections; `with_conn!` and `write_tx!` expand the
+//! same diesel code once per backend (there is no async MultiConnection).
+
+pub mod schema;
+pub mod types;
+
+use diesel::{Connection, ConnectionError, ConnectionResult, SqliteConnection};
+use diesel_async::pooled_connection::bb8::Pool;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use futures::future::{BoxFuture, FutureExt};
+
+pub use types::{Json, Ts};
+
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+
+pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+#[derive(Clone)]
+pub enum Db {
+    Pg(Pool<AsyncPgConnection>),
+    Sqlite(Pool<SqliteConn>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("row not found")]
+    NotFound,
+    /// A unique constraint refused the write; the field it guards.
+    #[error("conflict on {0}")]
+    Conflict(&'static str),
+    #[error("query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("connection pool: {0}")]
+    Pool(String),
+    #[error("migration: {0}")]
+    Migration(String),
+}
+
+impl From<ConnectionError> for StoreError {
+    fn from(e: ConnectionError) -> Self {
+        StoreError::Pool(e.to_string())
+    }
+}
+
+impl StoreError {
+    pub fn pool<E: std::fmt::Display>(e: E) -> Self {
+        StoreError::Pool(e.to_string())
+    }
+
+    /// A unique violation becomes `Conflict(field)`; anything else stays.
+    pub fn unique(field: &'static str) -> impl Fn(diesel::result::Error) -> StoreError {
+        move |e| match e {
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                StoreError::Conflict(field)
+            }
+            e => StoreError::Query(e),
+        }
+    }
+}
+
+/// Turns `Ok(None)` into `NotFound`.
+pub trait Found<T> {
+    fn found(self) -> Result<T, StoreError>;
+}
+
+impl<T> Found<T> for Result<Option<T>, StoreError> {
+    fn found(self) -> Result<T, StoreError> {
+        self.and_then(|o| o.ok_or(StoreError::NotFound))
+    }
+}
+
+/// Per-connection SQLite set-up: wait for the write lock instead of failing,
+/// WAL so readers never block the writer, foreign keys enforced.
+fn sqlite_setup(url: &str) -> BoxFuture<'_, ConnectionResult<SqliteConn>> {
+    async move {
+        let mut conn = SqliteConn::establish(url).await?;
+        for pragma in [
+            "PRAGMA busy_timeout = 10000;",
+            "PRAGMA journal_mode = WAL;",
+            "PRAGMA synchronous = NORMAL;",
+            "PRAGMA foreign_keys = ON;",
+        ] {
+            conn.batch_execute(pragma).await.map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+        }
+        Ok(conn)
+    }
+    .boxed()
+}
+
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+impl Db {
+    /// Connects and applies pending migrations. `postgres://…` selects
+    /// PostgreSQL; `sqlite://PATH` (or a bare path) a SQLite file, created
+    /// if missing.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db, StoreError> {
+        if is_postgres_url(url) {
+            migrate_postgres(url).await?;
+            let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+            let pool = Pool::builder()
+                .max_size(max_connections)
+                .connection_timeout(std::time::Duration::from_secs(10))
+                .build(manager)
+                .await
+                .map_err(StoreError::pool)?;
+            Ok(Db::Pg(pool))
+        } else {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url).to_owned();
+            let migrate_path = path.clone();
+            tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+                let mut c = SqliteConnection::establish(&migrate_path)?;
+                diesel::connection::SimpleConnection::batch_execute(
+                    &mut c,
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;",
+                )?;
+                c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| StoreError::Migration(e.to_string()))?;
+                Ok(())
+            })
+            .await
+            .map_err(StoreError::pool)??;
+            let mut config = ManagerConfig::<SqliteConn>::default();
+            config.custom_setup = Box::new(sqlite_setup);
+            let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, config);
+            let pool = Pool::builder()
+                .max_size(max_connections)
+                .connection_timeout(std::time::Duration::from_secs(30))
+                .build(manager)
+                .await
+                .map_err(StoreError::pool)?;
+            Ok(Db::Sqlite(pool))
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Pg(_) => "postgresql",
+            Db::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+/// Several processes may start at once on one database: an advisory lock
+/// held on a second connection serialises their migrations.
+async fn migrate_postgres(url: &str) -> Result<(), StoreError> {
+    const LOCK: i64 = 0x6d6f_6269_6575; // "mobieu"
+    let mut lock_conn = AsyncPgConnection::establish(url).await?;
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(LOCK)
+        .execute(&mut lock_conn)
+        .await?;
+    let conn = AsyncPgConnection::establish(url).await?;
+    let result = tokio::task::block_in_place(|| {
+        let mut harness = AsyncMigrationHarness::new(conn);
+        harness.run_pending_migrations(PG_MIGRATIONS).map(|_| ()).map_err(|e| StoreError::Migration(e.to_string()))
+    });
+    diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(LOCK)
+        .execute(&mut lock_conn)
+        .await?;
+    result
+}
+
+/// Runs `$body` with `$conn` bound to a pooled connection of either backend.
+#[macro_export]
+macro_rules! with_conn {
+    ($db:expr, |$conn:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Pg(pool) => {
+                let mut __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
+                let $conn: &mut diesel_async::AsyncPgConnection = &mut *__guard;
+                $body
+            }
+            $crate::db::Db::Sqlite(pool) => {
+                let mut __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
+                let $conn: &mut $crate::db::SqliteConn = &mut *__guard;
+                $body
+            }
+        }
+    };
+}
+
+/// A write transaction: BEGIN on PostgreSQL, BEGIN IMMEDIATE on SQLite (the
+/// write lock is taken up front, so busy_timeout applies instead of a
+/// "database is locked" failure when a reader upgrades).
+#[macro_export]
+macro_rules! write_tx {
+    ($db:expr, |$conn:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Pg(pool) => {
+                let mut __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
+                diesel_async::AsyncConnection::transaction(
+                    &mut *__guard,
+                    async |$conn: &mut diesel_async::AsyncPgConnection| -> Result<_, $crate::db::StoreError> { $body },
+                )
+                .await
+            }
+            $crate::db::Db::Sqlite(pool) => {
+                let mut __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
+                (&mut *__guard)
+                    .immediate_transaction(async |$conn: &mut $crate::db::SqliteConn| -> Result<_, $crate::db::StoreError> { $body })
+                    .await
+            }
+        }
+    };
+}

@@ -1,0 +1,29 @@
+//! The one mapping from store errors to the public envelope.
+
+use mobieus_api::support::ApiError;
+use serde_json::json;
+
+use crate::db::StoreError;
+
+/// `NotFound` names the resource (`tag_not_found`); a unique violation is a
+/// 409 naming the field; anything else is logged and answered 500 without
+/// detail.
+pub fn store_error(resource: &'static str) -> impl Fn(StoreError) -> ApiError {
+    move |e| match e {
+        StoreError::NotFound => ApiError::not_found(resource),
+        StoreError::Conflict(field) => {
+            ApiError::conflict(format!("That {field} is already taken by another {}.", resource.replace('_', " ")))
+                .with_extra(json!({ "field": field }))
+        }
+        other => {
+            tracing::error!(error = %other, resource, "store error");
+            ApiError::server_error()
+        }
+    }
+}
+
+/// For paths where no resource is involved (admission, idempotency).
+pub fn internal(e: StoreError) -> ApiError {
+    tracing::error!(error = %e, "store error");
+    ApiError::server_error()
+}

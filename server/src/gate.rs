@@ -1,0 +1,237 @@
+//! Admission for every authenticated operation: key → tenant (one indexed
+//! lookup, cached briefly), Host check, rate limit (one statement), plan,
+//! scope. Nothing else touches the database before the handler's query.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use dropshot::RequestContext;
+use http::{HeaderMap, HeaderValue};
+use mobieus_api::support::{
+    Admission, ApiError, Cors, Gate, IdempotencyStart, IdempotencyTicket, OpInfo, StoredResponse,
+};
+use sha2::{Digest, Sha256};
+
+use crate::app::AppContext;
+use crate::db::{Db, Ts};
+use crate::errors::internal;
+use crate::scopes;
+use crate::store::api_keys::{hash_secret, key_lookup, ApiKey};
+use crate::store::idempotency::{idempotency_claim, idempotency_complete, Claim};
+use crate::store::rate_limits::rate_limit_hit;
+use crate::store::tenants::{tenant_by_slug, Tenant, API_PLANS};
+
+/// Who is calling: the key and the tenant it belongs to.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub tenant_id: i64,
+    pub tenant_slug: String,
+    pub key_id: i64,
+    pub scopes: Arc<Vec<String>>,
+}
+
+type CachedKey = Arc<(ApiKey, Tenant)>;
+
+/// Authenticated keys by hash, trusted for `ttl`. Unknown keys are never
+/// cached, so a freshly minted key works at once; a revoked or re-planned
+/// one is seen within `ttl`.
+pub struct KeyCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, (Instant, CachedKey)>>,
+}
+
+impl KeyCache {
+    pub fn new(ttl: Duration) -> Self {
+        KeyCache { ttl, entries: Mutex::new(HashMap::new()) }
+    }
+
+    async fn authenticate(&self, db: &Db, secret: &str) -> Result<Option<CachedKey>, ApiError> {
+        let hash = hash_secret(secret);
+        if !self.ttl.is_zero() {
+            let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((at, key)) = entries.get(&hash) {
+                if at.elapsed() < self.ttl {
+                    return Ok(Some(key.clone()));
+                }
+            }
+        }
+        let found = key_lookup(db, &hash).await.map_err(internal)?.map(Arc::new);
+        if let (Some(key), false) = (&found, self.ttl.is_zero()) {
+            let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            if entries.len() > 10_000 {
+                entries.retain(|_, (at, _)| at.elapsed() < self.ttl);
+            }
+            entries.insert(hash, (Instant::now(), key.clone()));
+        }
+        Ok(found)
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+/// The tenant a Host names under the base domain (`acme.example` → `acme`).
+fn host_tenant<'a>(headers: &'a HeaderMap, base_domain: &str) -> Option<String> {
+    let host = headers.get(http::header::HOST)?.to_str().ok()?;
+    let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host).to_ascii_lowercase();
+    let sub = host.strip_suffix(&format!(".{}", base_domain.to_ascii_lowercase()))?;
+    (!sub.is_empty() && !sub.contains('.')).then(|| sub.to_owned())
+}
+
+fn cors_of(tenant: &Tenant) -> Cors {
+    if tenant.cors_allowed_origins.0.is_empty() {
+        Cors::Any
+    } else {
+        Cors::AllowList(Arc::new(tenant.cors_allowed_origins.0.clone()))
+    }
+}
+
+/// The rate-limit verdict for one request.
+struct Limits {
+    headers: HeaderMap,
+    /// Seconds until the exceeded window resets, if one is exceeded.
+    retry_after: Option<i64>,
+    exceeded: Option<(&'static str, i32)>,
+}
+
+fn limits(key: &ApiKey, minute_count: i32, hour_count: i32, now: i64) -> Limits {
+    let minute_reset = now - now.rem_euclid(60) + 60;
+    let hour_reset = now - now.rem_euclid(3600) + 3600;
+    let minute_left = key.per_minute - minute_count;
+    let hour_left = key.per_hour - hour_count;
+    // report the window closest to running out
+    let (limit, left, reset) = if hour_left < minute_left {
+        (key.per_hour, hour_left, hour_reset)
+    } else {
+        (key.per_minute, minute_left, minute_reset)
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert("x-ratelimit-limit", HeaderValue::from(limit));
+    headers.insert("x-ratelimit-remaining", HeaderValue::from(left.max(0)));
+    headers.insert("x-ratelimit-reset", HeaderValue::from(reset));
+    let (exceeded, retry_after) = if hour_left < 0 {
+        (Some(("hour", key.per_hour)), Some(hour_reset - now))
+    } else if minute_left < 0 {
+        (Some(("minute", key.per_minute)), Some(minute_reset - now))
+    } else {
+        (None, None)
+    };
+    Limits { headers, retry_after, exceeded }
+}
+
+impl Gate for AppContext {
+    type Principal = Principal;
+
+    async fn admit(rqctx: &RequestContext<Self>, op: &'static OpInfo) -> Result<Admission<Principal>, ApiError> {
+        let ctx = rqctx.context();
+        let headers = rqctx.request.headers();
+        let secret = bearer(headers).ok_or_else(ApiError::invalid_api_key)?;
+        let cached = ctx.keys.authenticate(&ctx.db, secret).await?.ok_or_else(ApiError::invalid_api_key)?;
+        let (key, tenant) = &*cached;
+        let now = Ts::now();
+        if !key.is_live(now) {
+            return Err(ApiError::invalid_api_key());
+        }
+        if let Some(base) = &ctx.config.base_domain {
+            if let Some(named) = host_tenant(headers, base) {
+                if named != tenant.slug {
+                    return Err(ApiError::invalid_api_key());
+                }
+            }
+        }
+        let cors = cors_of(tenant);
+        let now_unix = now.0.timestamp();
+        let counts = rate_limit_hit(&ctx.db, tenant.id, key.id, now_unix).await.map_err(internal)?;
+        let limits = limits(key, counts.minute_count, counts.hour_count, now_unix);
+        let with_limits = |mut e: ApiError| {
+            for (k, v) in limits.headers.iter() {
+                e.headers.insert(k.clone(), v.clone());
+            }
+            e
+        };
+        if let (Some((window, limit)), Some(retry)) = (limits.exceeded, limits.retry_after) {
+            return Err(with_limits(
+                ApiError::new(
+                    http::StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!("This key made more than {limit} requests this {window}."),
+                )
+                .with_extra(serde_json::json!({ "limit": limit, "window": window, "retry_after": retry }))
+                .with_header("retry-after", retry),
+            ));
+        }
+        if !API_PLANS.contains(&tenant.plan.as_str()) {
+            return Err(with_limits(ApiError::plan_gated(&tenant.plan, &API_PLANS)));
+        }
+        if let Some(scope) = op.scope {
+            if !scopes::grants(&key.scopes.0, scope) {
+                return Err(with_limits(ApiError::insufficient_scope(scope)));
+            }
+        }
+        Ok(Admission {
+            principal: Principal {
+                tenant_id: tenant.id,
+                tenant_slug: tenant.slug.clone(),
+                key_id: key.id,
+                scopes: Arc::new(key.scopes.0.clone()),
+            },
+            headers: limits.headers,
+            cors,
+        })
+    }
+
+    async fn preflight_cors(rqctx: &RequestContext<Self>) -> Cors {
+        let ctx = rqctx.context();
+        let Some(base) = &ctx.config.base_domain else { return Cors::Any };
+        let Some(slug) = host_tenant(rqctx.request.headers(), base) else { return Cors::Any };
+        match tenant_by_slug(&ctx.db, &slug).await {
+            Ok(tenant) => cors_of(&tenant),
+            Err(_) => Cors::Any,
+        }
+    }
+
+    async fn idempotency_claim(
+        rqctx: &RequestContext<Self>,
+        principal: &Principal,
+        ticket: &IdempotencyTicket,
+        body: &[u8],
+    ) -> Result<IdempotencyStart, ApiError> {
+        let fingerprint: String = Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect();
+        let claim = idempotency_claim(&rqctx.context().db, principal.tenant_id, &ticket.key, &ticket.path, &fingerprint)
+            .await
+            .map_err(internal)?;
+        match claim {
+            Claim::Claimed => Ok(IdempotencyStart::Proceed(Some(ticket.clone()))),
+            Claim::Replay { status, body } => Ok(IdempotencyStart::Replay(StoredResponse { status, body })),
+            Claim::Mismatch => Err(ApiError::new(
+                http::StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_mismatch",
+                "This Idempotency-Key was used with a different request body.",
+            )),
+            Claim::InProgress => Err(ApiError::new(
+                http::StatusCode::CONFLICT,
+                "idempotency_key_in_progress",
+                "A request with this Idempotency-Key is still being processed; retry shortly.",
+            )),
+        }
+    }
+
+    async fn idempotency_complete(
+        rqctx: &RequestContext<Self>,
+        principal: &Principal,
+        ticket: &IdempotencyTicket,
+        response: Option<StoredResponse>,
+    ) {
+        let stored = response.map(|r| (r.status, r.body));
+        if let Err(e) =
+            idempotency_complete(&rqctx.context().db, principal.tenant_id, &ticket.key, &ticket.path, stored).await
+        {
+            // the claim's lock runs out, after which a retry runs again
+            tracing::error!(error = %e, "could not record the idempotent response");
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! mobieusCore server: implements the generated API over diesel +
+//! diesel-async on SQLite or PostgreSQL, plus the admin commands.
+
+pub mod admin;
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod cursor;
+pub mod db;
+pub mod demo;
+pub mod errors;
+pub mod gate;
+pub mod scopes;
+pub mod store;
+
+pub use app::{serve, start, AppContext, Running};
+pub use config::ServerConfig;

@@ -1,0 +1,255 @@
+//! `mobieus-server`: serve the API, migrate, and administer tenants and keys.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use mobieus_server::admin::{self, KeyCreate};
+use mobieus_server::db::Db;
+use mobieus_server::demo::seed_demo;
+use mobieus_server::{AppContext, ServerConfig};
+use serde_json::Value;
+
+#[derive(Parser)]
+#[command(name = "mobieus-server", version, about = "The mobieusCore API server and its admin commands")]
+struct Cli {
+    /// Database: `sqlite://PATH` (created if missing) or `postgres://...`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://mobieus.db", global = true)]
+    database_url: String,
+    /// Print command results as JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Log line format.
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (migrates first).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        /// `acme.<D>` is tenant `acme`; a Host naming another tenant than the key's is refused.
+        #[arg(long)]
+        base_domain: Option<String>,
+        /// Allow webhook URLs in private, loopback and link-local ranges (and http).
+        #[arg(long)]
+        allow_private_webhooks: bool,
+        /// Seed the demo tenant (once) and print a fresh all-scope key before serving.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Seed the demo tenant, print its all-scope key, and exit.
+    Demo,
+    /// Manage tenants.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+    /// Manage API keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    Create {
+        slug: String,
+        #[arg(long, default_value = "pro")]
+        plan: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    SetPlan { slug: String, plan: String },
+    /// Replace the CORS allow-list (no origins = any origin).
+    SetCors { slug: String, origins: Vec<String> },
+    List,
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    Create {
+        #[arg(long)]
+        tenant: String,
+        /// Comma-separated scopes, or `all`.
+        #[arg(long)]
+        scopes: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value_t = 60)]
+        per_minute: i32,
+        #[arg(long, default_value_t = 1000)]
+        per_hour: i32,
+    },
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    Revoke { id: i64 },
+    /// Mint a successor; the old key stays valid for the grace period.
+    Rotate {
+        id: i64,
+        #[arg(long, default_value_t = 0)]
+        grace_seconds: i64,
+    },
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+fn print(json: bool, value: &Value) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+        return;
+    }
+    let rows: Vec<&Value> = match value {
+        Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    };
+    for row in rows {
+        if let Value::Object(map) = row {
+            let line: Vec<String> = map
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| format!("{k}={}", v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())))
+                .collect();
+            println!("{}", line.join("  "));
+        }
+    }
+}
+
+fn announce_demo(seed: &mobieus_server::demo::DemoSeed, base: &str, json: bool) {
+    if json {
+        print(true, &serde_json::to_value(seed).unwrap_or_default());
+        return;
+    }
+    println!("demo tenant: {} (id {}){}", seed.tenant, seed.tenant_id, if seed.seeded { ", seeded" } else { ", already seeded" });
+    println!("API key (all scopes, shown once): {}", seed.key);
+    println!("try: curl -s {base}/api/v1/events?limit=3 -H 'Authorization: Bearer {}'", seed.key);
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let db_url = cli.database_url.clone();
+    let connect = || async { Db::connect(&db_url, 4).await.map_err(|e| e.to_string()) };
+    let out = |v: Result<Value, admin::AdminError>| -> Result<(), String> {
+        let v = v.map_err(|e| e.to_string())?;
+        print(cli.json, &v);
+        Ok(())
+    };
+    match &cli.command {
+        Command::Serve { bind, base_domain, allow_private_webhooks, demo } => {
+            let mut config = ServerConfig::new(cli.database_url.clone());
+            config.bind = *bind;
+            config.base_domain = base_domain.clone();
+            config.allow_private_webhooks = *allow_private_webhooks;
+            let ctx = AppContext::new(config).await.map_err(|e| e.to_string())?;
+            let seed = if *demo { Some(seed_demo(&ctx.db).await.map_err(|e| e.to_string())?) } else { None };
+            let server = mobieus_server::serve(ctx)?;
+            let base = format!("http://{}", server.local_addr());
+            tracing::info!(address = %server.local_addr(), "serving");
+            println!("mobieusCore API on {base}  (docs: {base}/api/docs)");
+            if let Some(seed) = seed {
+                announce_demo(&seed, &base, cli.json);
+            }
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            server.close().await?;
+            Ok(())
+        }
+        Command::Migrate => {
+            let db = connect().await?;
+            println!("migrations applied ({})", db.backend());
+            Ok(())
+        }
+        Command::Demo => {
+            let db = connect().await?;
+            let seed = seed_demo(&db).await.map_err(|e| e.to_string())?;
+            announce_demo(&seed, "http://127.0.0.1:8080", cli.json);
+            Ok(())
+        }
+        Command::Tenant { command } => {
+            let db = connect().await?;
+            match command {
+                TenantCommand::Create { slug, plan, name } => out(admin::tenant_create_cmd(&db, slug, plan, name.as_deref()).await),
+                TenantCommand::SetPlan { slug, plan } => out(admin::tenant_set_plan_cmd(&db, slug, plan).await),
+                TenantCommand::SetCors { slug, origins } => out(admin::tenant_set_cors_cmd(&db, slug, origins.clone()).await),
+                TenantCommand::List => out(admin::tenant_list_cmd(&db).await),
+            }
+        }
+        Command::Key { command } => {
+            let db = connect().await?;
+            match command {
+                KeyCommand::Create { tenant, scopes, name, per_minute, per_hour } => out(
+                    admin::key_create_cmd(
+                        &db,
+                        KeyCreate { tenant, scopes, name: name.as_deref(), per_minute: *per_minute, per_hour: *per_hour },
+                    )
+                    .await,
+                ),
+                KeyCommand::List { tenant } => out(admin::key_list_cmd(&db, tenant).await),
+                KeyCommand::Revoke { id } => out(admin::key_revoke_cmd(&db, *id).await),
+                KeyCommand::Rotate { id, grace_seconds } => out(admin::key_rotate_cmd(&db, *id, *grace_seconds).await),
+            }
+        }
+    }
+}
+
+/// SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Idempotency keys, shared by every process through the database.
+//!
+//! A request claims `(tenant, key, path)` with one upsert: it wins when the
+//! slot is free, expired (older than 24 h), or held by a request that died
+//! (its lock ran out). Otherwise the existing row decides: another body is a
+//! mismatch, a live claim is "in progress", a completed one is replayed.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use diesel_async::RunQueryDsl;
+
+use crate::db::schema::idempotency_keys as ik;
+use crate::db::types::UtcTs;
+use crate::db::{Db, StoreError, Ts};
+use crate::with_conn;
+
+/// How long a stored answer is replayed.
+pub const RETENTION: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+/// How long a claim holds before a retry may take it over (the first request
+/// is presumed dead).
+pub const LOCK: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+#[derive(Debug, PartialEq)]
+pub enum Claim {
+    Claimed,
+    Replay { status: u16, body: Vec<u8> },
+    Mismatch,
+    InProgress,
+}
+
+const CLAIM: &str = "\
+INSERT INTO idempotency_keys (tenant_id, idem_key, path, fingerprint, state, created_at, locked_until) \
+VALUES ($1, $2, $3, $4, 'in_progress', $5, $6) \
+ON CONFLICT (tenant_id, idem_key, path) DO UPDATE SET \
+  fingerprint = excluded.fingerprint, state = 'in_progress', response_status = NULL, response_body = NULL, \
+  created_at = excluded.created_at, locked_until = excluded.locked_until \
+WHERE idempotency_keys.created_at < $7 \
+   OR (idempotency_keys.state = 'in_progress' AND idempotency_keys.locked_until < $5) \
+RETURNING state";
+
+#[derive(QueryableByName)]
+struct ClaimedRow {
+    #[diesel(sql_type = Text)]
+    #[allow(dead_code)]
+    state: String,
+}
+
+#[derive(Queryable)]
+struct Existing {
+    fingerprint: String,
+    state: String,
+    response_status: Option<i32>,
+    response_body: Option<String>,
+}
+
+pub async fn idempotency_claim(db: &Db, tenant_id: i64, key: &str, path: &str, fingerprint: &str) -> Result<Claim, StoreError> {
+    let now = Ts::now();
+    let locked_until = Ts(now.0 + LOCK);
+    let expired_before = Ts(now.0 - RETENTION);
+    with_conn!(db, |conn| {
+        let claimed = diesel::sql_query(CLAIM)
+            .bind::<BigInt, _>(tenant_id)
+            .bind::<Text, _>(key)
+            .bind::<Text, _>(path)
+            .bind::<Text, _>(fingerprint)
+            .bind::<UtcTs, _>(now)
+            .bind::<UtcTs, _>(locked_until)
+            .bind::<UtcTs, _>(expired_before)
+            .get_result::<ClaimedRow>(conn)
+            .await
+            .optional()?;
+        if claimed.is_some() {
+            return Ok(Claim::Claimed);
+        }
+        let existing: Option<Existing> = ik::table
+            .filter(ik::tenant_id.eq(tenant_id).and(ik::idem_key.eq(key)).and(ik::path.eq(path)))
+            .select((ik::fingerprint, ik::state, ik::response_status, ik::response_body))
+            .first(conn)
+            .await
+            .optional()?;
+        Ok(match existing {
+            // released between our insert and this read: the caller may retry
+            None => Claim::InProgress,
+            Some(e) if e.fingerprint != fingerprint => Claim::Mismatch,
+            Some(e) if e.state == "in_progress" => Claim::InProgress,
+            Some(e) => Claim::Replay {
+                status: e.response_status.unwrap_or(200) as u16,
+                body: e.response_body.unwrap_or_default().into_bytes(),
+            },
+        })
+    })
+}
+
+/// Stores the answer, or (with `None`) frees the slot so a retry runs again.
+pub async fn idempotency_complete(
+    db: &Db,
+    tenant_id: i64,
+    key: &str,
+    path: &str,
+    response: Option<(u16, Vec<u8>)>,
+) -> Result<(), StoreError> {
+    let slot = ik::table.filter(ik::tenant_id.eq(tenant_id).and(ik::idem_key.eq(key)).and(ik::path.eq(path)));
+    with_conn!(db, |conn| {
+        match response {
+            Some((status, body)) => {
+                diesel::update(slot)
+                    .set((
+                        ik::state.eq("completed"),
+                        ik::response_status.eq(Some(status as i32)),
+                        ik::response_body.eq(Some(String::from_utf8_lossy(&body).into_owned())),
+                    ))
+                    .execute(conn)
+                    .await?;
+            }
+            None => {
+                diesel::delete(slot).execute(conn).await?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Drops answers past retention (background housekeeping; touches every tenant).
+pub async fn idempotency_purge(db: &Db) -> Result<usize, StoreError> {
+    let before = Ts(Ts::now().0 - RETENTION);
+    with_conn!(db, |conn| Ok(diesel::delete(ik::table.filter(ik::created_at.lt(before))).execute(conn).await?))
+}
+

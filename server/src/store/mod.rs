@@ -1,0 +1,26 @@
+//! Queries, one file per resource family, no HTTP types. Every query on a
+//! tenant table filters by `tenant_id` first.
+
+pub mod api_keys;
+pub mod events;
+pub mod idempotency;
+pub mod posts;
+pub mod rate_limits;
+pub mod secrets;
+pub mod tags;
+pub mod tenants;
+pub mod users;
+
+/// Rows of one page plus the count over all pages.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub total: i64,
+}
+
+/// Creation-time filters shared by the lists.
+#[derive(Debug, Clone, Default)]
+pub struct CreatedRange {
+    pub after: Option<crate::db::Ts>,
+    pub before: Option<crate::db::Ts>,
+}

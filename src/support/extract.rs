@@ -1,0 +1,280 @@
+//! Extractors that never answer outside the envelope: each hands the endpoint
+//! either the parsed value or an `ApiError` naming what was wrong, and
+//! describes itself to dropshot exactly as its plain counterpart would.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use dropshot::{
+    ApiEndpointBodyContentType, Body, ExclusiveExtractor, ExtractorMetadata, Header, Path, Query,
+    RequestContext, ServerContext, SharedExtractor, TypedBody, UntypedBody,
+};
+use schemars::JsonSchema;
+use serde::{de::DeserializeOwned, Serialize};
+
+use super::{ApiError, FieldProblem};
+
+// ------------------------------------------------------------------- path
+
+pub struct ApiPath<T>(Result<T, ApiError>);
+
+impl<T> ApiPath<T> {
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
+
+#[async_trait]
+impl<T: DeserializeOwned + JsonSchema + Send + Sync + 'static> SharedExtractor for ApiPath<T> {
+    async fn from_request<C: ServerContext>(rqctx: &RequestContext<C>) -> Result<Self, dropshot::HttpError> {
+        Ok(ApiPath(<Path::<T> as SharedExtractor>::from_request(rqctx).await.map(Path::into_inner).map_err(|e| {
+            ApiError::new(http::StatusCode::BAD_REQUEST, "invalid_parameter", e.external_message)
+        })))
+    }
+    fn metadata(ct: ApiEndpointBodyContentType) -> ExtractorMetadata {
+        <Path::<T> as SharedExtractor>::metadata(ct)
+    }
+}
+
+// ----------------------------------------------------------------- headers
+
+pub struct ApiHeaders<T>(Result<T, ApiError>);
+
+impl<T> ApiHeaders<T> {
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
+
+#[async_trait]
+impl<T: DeserializeOwned + JsonSchema + Send + Sync + 'static> SharedExtractor for ApiHeaders<T> {
+    async fn from_request<C: ServerContext>(rqctx: &RequestContext<C>) -> Result<Self, dropshot::HttpError> {
+        Ok(ApiHeaders(<Header::<T> as SharedExtractor>::from_request(rqctx).await.map(Header::into_inner).map_err(|e| {
+            ApiError::new(http::StatusCode::BAD_REQUEST, "invalid_parameter", e.external_message)
+        })))
+    }
+    fn metadata(ct: ApiEndpointBodyContentType) -> ExtractorMetadata {
+        <Header::<T> as SharedExtractor>::metadata(ct)
+    }
+}
+
+// ------------------------------------------------------------------- query
+
+/// Implemented by the generated query structs.
+pub trait FromParams: Sized {
+    /// The documented parameter names; anything else is refused.
+    const KNOWN: &'static [&'static str];
+    fn from_params(params: &mut Params) -> Result<Self, ApiError>;
+}
+
+/// The query string, grouped by name.
+pub struct Params {
+    values: HashMap<String, Vec<String>>,
+}
+
+impl Params {
+    pub fn parse(query: Option<&str>) -> Result<Self, ApiError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or(""))
+            .map_err(|e| ApiError::new(http::StatusCode::BAD_REQUEST, "invalid_parameter", format!("The query string does not parse: {e}")))?;
+        let mut values: HashMap<String, Vec<String>> = HashMap::new();
+        for (k, v) in pairs {
+            values.entry(k).or_default().push(v);
+        }
+        Ok(Params { values })
+    }
+
+    fn single(&mut self, name: &str) -> Result<Option<String>, ApiError> {
+        match self.values.remove(name) {
+            None => Ok(None),
+            Some(mut v) if v.len() == 1 => Ok(v.pop()),
+            Some(_) => Err(ApiError::invalid_parameter(name, "given more than once")),
+        }
+    }
+
+    pub fn required<T>(name: &str, value: Option<T>) -> Result<T, ApiError> {
+        value.ok_or_else(|| ApiError::invalid_parameter(name, "is required"))
+    }
+
+    pub fn string(&mut self, name: &str, allowed: &[&str], max_length: Option<usize>) -> Result<Option<String>, ApiError> {
+        let Some(v) = self.single(name)? else { return Ok(None) };
+        if !allowed.is_empty() && !allowed.contains(&v.as_str()) {
+            return Err(ApiError::invalid_parameter(name, format!("must be one of: {}", allowed.join(", "))));
+        }
+        if let Some(max) = max_length {
+            if v.chars().count() > max {
+                return Err(ApiError::invalid_parameter(name, format!("must be at most {max} characters")));
+            }
+        }
+        Ok(Some(v))
+    }
+
+    pub fn integer(&mut self, name: &str, min: Option<i64>, max: Option<i64>) -> Result<Option<i64>, ApiError> {
+        let Some(v) = self.single(name)? else { return Ok(None) };
+        let n: i64 = v.parse().map_err(|_| ApiError::invalid_parameter(name, "must be an integer"))?;
+        if let Some(min) = min.filter(|m| n < *m) {
+            return Err(ApiError::invalid_parameter(name, format!("must be at least {min}")));
+        }
+        if let Some(max) = max.filter(|m| n > *m) {
+            return Err(ApiError::invalid_parameter(name, format!("must be at most {max}")));
+        }
+        Ok(Some(n))
+    }
+
+    pub fn boolean(&mut self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.single(name)?.as_deref() {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(_) => Err(ApiError::invalid_parameter(name, "must be true or false")),
+        }
+    }
+
+    pub fn date_time(&mut self, name: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+        let Some(v) = self.single(name)? else { return Ok(None) };
+        chrono::DateTime::parse_from_rfc3339(&v)
+            .map(|d| Some(d.with_timezone(&chrono::Utc)))
+            .map_err(|_| ApiError::invalid_parameter(name, "must be an RFC 3339 timestamp, e.g. 2026-06-01T00:00:00Z"))
+    }
+
+    fn refuse_unknown(&self, known: &[&str]) -> Result<(), ApiError> {
+        let mut unknown: Vec<&String> = self.values.keys().filter(|k| !known.contains(&k.as_str())).collect();
+        unknown.sort();
+        match unknown.first() {
+            None => Ok(()),
+            Some(name) => Err(ApiError::invalid_parameter(
+                name,
+                format!("is not a parameter of this operation (it accepts: {})", known.join(", ")),
+            )),
+        }
+    }
+}
+
+pub struct ApiQuery<T>(Result<T, ApiError>);
+
+impl<T> ApiQuery<T> {
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
+
+#[async_trait]
+impl<T: FromParams + DeserializeOwned + JsonSchema + Send + Sync + 'static> SharedExtractor for ApiQuery<T> {
+    async fn from_request<C: ServerContext>(rqctx: &RequestContext<C>) -> Result<Self, dropshot::HttpError> {
+        let parsed = Params::parse(rqctx.request.uri().query()).and_then(|mut params| {
+            let value = T::from_params(&mut params)?;
+            params.refuse_unknown(T::KNOWN)?;
+            Ok(value)
+        });
+        Ok(ApiQuery(parsed))
+    }
+    fn metadata(ct: ApiEndpointBodyContentType) -> ExtractorMetadata {
+        <Query::<T> as SharedExtractor>::metadata(ct)
+    }
+}
+
+// -------------------------------------------------------------------- body
+
+/// A JSON body: syntax errors are `400 invalid_json`; a body that parses but
+/// does not fit the schema is `422 validation_failed` naming the field.
+pub struct JsonBody<T>(Result<T, ApiError>);
+
+impl<T> JsonBody<T> {
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
+
+/// Maps dropshot's body errors (the size limit comes back as a 400 with a
+/// message) onto our codes.
+fn body_error(e: dropshot::HttpError, limit: usize) -> ApiError {
+    if e.external_message.contains("exceeded maximum size") || e.status_code.as_u16() == 413 {
+        ApiError::payload_too_large(limit)
+    } else {
+        ApiError::invalid_json(e.external_message)
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::invalid_json("The request body is empty; this operation expects a JSON object."));
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::invalid_json(format!("The request body is not valid JSON: {e}")))?;
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        // serde reports a missing or unknown field at the parent's path;
+        // name the field itself.
+        let field = field_from_message(&inner)
+            .map(|f| if path == "." { f } else { format!("{path}.{f}") })
+            .unwrap_or_else(|| if path == "." { "(body)".to_owned() } else { path });
+        ApiError::validation(vec![FieldProblem { field, problem: inner }])
+    })
+}
+
+fn field_from_message(message: &str) -> Option<String> {
+    for marker in ["missing field `", "unknown field `"] {
+        if let Some(rest) = message.strip_prefix(marker) {
+            return rest.split('`').next().map(str::to_owned);
+        }
+    }
+    None
+}
+
+#[async_trait]
+impl<T: DeserializeOwned + JsonSchema + Send + Sync + 'static> ExclusiveExtractor for JsonBody<T> {
+    async fn from_request<C: ServerContext>(
+        rqctx: &RequestContext<C>,
+        request: http::Request<Body>,
+    ) -> Result<Self, dropshot::HttpError> {
+        let limit = rqctx.request_body_max_bytes();
+        let parsed = match <UntypedBody as ExclusiveExtractor>::from_request(rqctx, request).await {
+            Ok(body) => parse_json::<T>(body.as_bytes()),
+            Err(e) => Err(body_error(e, limit)),
+        };
+        Ok(JsonBody(parsed))
+    }
+    fn metadata(ct: ApiEndpointBodyContentType) -> ExtractorMetadata {
+        <TypedBody::<T> as ExclusiveExtractor>::metadata(ct)
+    }
+}
+
+/// The canonical bytes of a parsed body, for idempotency fingerprints.
+pub fn fingerprint_json<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+/// A raw (non-JSON) body, e.g. `application/zip` uploads.
+pub struct RawBody(Result<RawBodyBytes, ApiError>);
+
+pub struct RawBodyBytes(pub Vec<u8>);
+
+impl RawBodyBytes {
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl RawBody {
+    pub fn into_inner(self) -> Result<RawBodyBytes, ApiError> {
+        self.0
+    }
+}
+
+#[async_trait]
+impl ExclusiveExtractor for RawBody {
+    async fn from_request<C: ServerContext>(
+        rqctx: &RequestContext<C>,
+        request: http::Request<Body>,
+    ) -> Result<Self, dropshot::HttpError> {
+        let limit = rqctx.request_body_max_bytes();
+        let parsed = match <UntypedBody as ExclusiveExtractor>::from_request(rqctx, request).await {
+            Ok(body) => Ok(RawBodyBytes(body.as_bytes().to_vec())),
+            Err(e) => Err(body_error(e, limit)),
+        };
+        Ok(RawBody(parsed))
+    }
+    fn metadata(ct: ApiEndpointBodyContentType) -> ExtractorMetadata {
+        <UntypedBody as ExclusiveExtractor>::metadata(ct)
+    }
+}

@@ -1,0 +1,19 @@
+//! Runtime support for the generated endpoints. Each concern lives in one
+//! module and is used by every operation; handlers never repeat it.
+
+mod cors;
+mod error;
+mod exchange;
+mod extract;
+mod gate;
+
+pub use cors::{method_not_allowed, preflight, Cors, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS};
+pub use error::{ApiError, FieldProblem};
+pub use exchange::{request_id, Exchange, Reply};
+pub use extract::{
+    fingerprint_json, ApiHeaders, ApiPath, ApiQuery, FromParams, JsonBody, Params, RawBody, RawBodyBytes,
+};
+pub use gate::{
+    idempotency_begin, idempotency_finish, Admission, Call, Gate, IdempotencyStart, IdempotencyTicket,
+    OpInfo, PublicCall, Route, StoredResponse,
+};
