@@ -89,7 +89,7 @@ pub fn serve(ctx: AppContext) -> Result<Running, String> {
         default_handler_task_mode: HandlerTaskMode::Detached,
         ..Default::default()
     };
-    let log = ConfigLogging::StderrTerminal { level: ConfigLoggingLevel::Warn }
+    let log = ConfigLogging::StderrTerminal { level: ConfigLoggingLevel::Critical }
         .to_logger("dropshot")
         .map_err(|e| e.to_string())?;
     ServerBuilder::new(api, ctx, log)

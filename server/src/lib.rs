@@ -12,6 +12,7 @@ pub mod errors;
 pub mod gate;
 pub mod scopes;
 pub mod store;
+pub mod testkit;
 
 pub use app::{serve, start, AppContext, Running};
 pub use config::ServerConfig;

@@ -205,9 +205,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let inner = e.into_inner().to_string();
         // serde reports a missing or unknown field at the parent's path;
         // name the field itself.
-        let field = field_from_message(&inner)
-            .map(|f| if path == "." { f } else { format!("{path}.{f}") })
-            .unwrap_or_else(|| if path == "." { "(body)".to_owned() } else { path });
+        let field = match field_from_message(&inner) {
+            // a missing field is reported at its parent's path
+            Some(f) if path == "." => f,
+            Some(f) if !path.ends_with(&f) => format!("{path}.{f}"),
+            _ if path == "." => "(body)".to_owned(),
+            _ => path,
+        };
         ApiError::validation(vec![FieldProblem { field, problem: inner }])
     })
 }
