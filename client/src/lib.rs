@@ -1,1 +1,161 @@
+//! The mobieusCore SDK, over the generated progenitor client.
+//!
+//! * [`Mobieus`] — an authenticated client; `.api()` is the generated client
+//!   with every operation.
+//! * [`paginate`] and the `*_all` streams — follow `next_cursor` to the end.
+//! * [`retry`] — retries what is safe to retry (reads, and writes carrying an
+//!   `Idempotency-Key`) on 429 (honouring `Retry-After`), 5xx and transport
+//!   errors, with exponential backoff and jitter.
+//! * [`webhook`] — Standard Webhooks verification with timestamp tolerance
+//!   and replay protection.
 
+pub mod paginate;
+pub mod retry;
+pub mod webhook;
+
+use std::time::Duration;
+
+pub use mobieus_api::client::{Client as ApiClient, Error as ApiError};
+pub use mobieus_api::types;
+pub use paginate::paginate;
+pub use retry::RetryPolicy;
+
+use futures::Stream;
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, USER_AGENT};
+
+pub type Error = ApiError<types::ErrorEnvelope>;
+
+/// An authenticated client of one tenant.
+#[derive(Clone)]
+pub struct Mobieus {
+    api: ApiClient,
+    retry: RetryPolicy,
+}
+
+impl Mobieus {
+    pub fn new(base_url: &str, api_key: &str) -> Result<Self, String> {
+        let mut headers = HeaderMap::new();
+        let auth = HeaderValue::from_str(&format!("Bearer {api_key}")).map_err(|_| "the key has characters a header cannot carry")?;
+        headers.insert(AUTHORIZATION, auth);
+        headers.insert(USER_AGENT, HeaderValue::from_static(concat!("mobieus-client/", env!("CARGO_PKG_VERSION"))));
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Mobieus { api: ApiClient::new_with_client(base_url.trim_end_matches('/'), http), retry: RetryPolicy::default() })
+    }
+
+    pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The generated client: one builder per operation.
+    pub fn api(&self) -> &ApiClient {
+        &self.api
+    }
+
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// Every event matching the filter, newest first, across all pages.
+    pub fn events_all(&self, event_type: Option<String>) -> impl Stream<Item = Result<types::Event, Error>> + '_ {
+        paginate(move |cursor| {
+            let event_type = event_type.clone();
+            async move {
+                retry::retry(&self.retry, || {
+                    let mut req = self.api.list_events().limit(limit100());
+                    if let Some(c) = cursor.clone() {
+                        req = req.cursor(c);
+                    }
+                    if let Some(t) = event_type.clone() {
+                        req = req.type_(t);
+                    }
+                    req.send()
+                })
+                .await
+                .map(|r| {
+                    let page = r.into_inner();
+                    (page.data, page.next_cursor)
+                })
+            }
+        })
+    }
+
+    /// Every user, newest first, across all pages.
+    pub fn users_all(&self) -> impl Stream<Item = Result<types::User, Error>> + '_ {
+        paginate(move |cursor| async move {
+            retry::retry(&self.retry, || {
+                let mut req = self.api.list_users().limit(limit100());
+                if let Some(c) = cursor.clone() {
+                    req = req.cursor(c);
+                }
+                req.send()
+            })
+            .await
+            .map(|r| {
+                let page = r.into_inner();
+                (page.data, page.next_cursor)
+            })
+        })
+    }
+
+    /// Every post, newest first, optionally by one author.
+    pub fn posts_all(&self, author: Option<i64>) -> impl Stream<Item = Result<types::Post, Error>> + '_ {
+        paginate(move |cursor| async move {
+            retry::retry(&self.retry, || {
+                let mut req = self.api.list_posts().limit(limit100());
+                if let Some(c) = cursor.clone() {
+                    req = req.cursor(c);
+                }
+                if let Some(a) = author {
+                    req = req.author(a);
+                }
+                req.send()
+            })
+            .await
+            .map(|r| {
+                let page = r.into_inner();
+                (page.data, page.next_cursor)
+            })
+        })
+    }
+
+    /// Every helpdesk tag, in slug order.
+    pub fn helpdesk_tags_all(&self) -> impl Stream<Item = Result<types::Tag, Error>> + '_ {
+        paginate(move |cursor| async move {
+            retry::retry(&self.retry, || {
+                let mut req = self.api.list_helpdesk_tags().limit(limit100());
+                if let Some(c) = cursor.clone() {
+                    req = req.cursor(c);
+                }
+                req.send()
+            })
+            .await
+            .map(|r| {
+                let page = r.into_inner();
+                (page.data, page.next_cursor)
+            })
+        })
+    }
+
+    /// Creates a tag, safely retried under one Idempotency-Key.
+    pub async fn create_helpdesk_tag(&self, body: types::TagCreate) -> Result<types::Tag, Error> {
+        let key = new_idempotency_key();
+        retry::retry(&self.retry, || self.api.create_helpdesk_tag().idempotency_key(key.clone()).body(body.clone()).send())
+            .await
+            .map(|r| r.into_inner().data)
+    }
+}
+
+fn limit100() -> std::num::NonZeroU64 {
+    std::num::NonZeroU64::new(100).expect("100 is not zero")
+}
+
+/// A fresh key for one logical write; reuse it for every retry of that write.
+pub fn new_idempotency_key() -> String {
+    format!("idem_{}", uuid::Uuid::new_v4().simple())
+}

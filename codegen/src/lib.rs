@@ -70,3 +70,6 @@ fn pretty(tokens: proc_macro2::TokenStream) -> Result<String, SpecError> {
         .map_err(|e| SpecError::new("(generator)", format!("generated code does not parse: {e}")))?;
     Ok(prettyplease::unparse(&file))
 }
+
+#[cfg(test)]
+mod tests;

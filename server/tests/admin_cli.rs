@@ -1,0 +1,66 @@
+//! The admin subcommands, run as the binary users run.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn run(db: &str, args: &[&str]) -> (bool, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mobieus-server"))
+        .args(["--database-url", db, "--json"])
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let value = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    (out.status.success(), value, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn tenants_and_keys_from_the_command_line() {
+    let db = mobieus_server::testkit::fresh_sqlite();
+    let (ok, t, err) = run(&db, &["tenant", "create", "acme", "--plan", "pro", "--name", "Acme Inc"]);
+    assert!(ok, "{err}");
+    assert_eq!((t["slug"].as_str(), t["plan"].as_str(), t["name"].as_str()), (Some("acme"), Some("pro"), Some("Acme Inc")));
+    let (ok, _, err) = run(&db, &["tenant", "create", "acme"]);
+    assert!(!ok && err.contains("taken"), "{err}");
+    let (ok, _, err) = run(&db, &["tenant", "create", "x", "--plan", "gold"]);
+    assert!(!ok && err.contains("unknown plan"), "{err}");
+    let (ok, t, _) = run(&db, &["tenant", "set-plan", "acme", "sovereign"]);
+    assert!(ok);
+    assert_eq!(t["plan"], "sovereign");
+    let (_, list, _) = run(&db, &["tenant", "list"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    let (ok, key, err) = run(&db, &["key", "create", "--tenant", "acme", "--scopes", "users:read,events:read", "--per-minute", "5"]);
+    assert!(ok, "{err}");
+    let secret = key["secret"].as_str().unwrap();
+    assert!(secret.starts_with("mc_live_") && secret.len() > 30);
+    assert!(key["id"].is_i64());
+    assert_eq!(key["per_minute"], 5);
+    assert!(secret.starts_with(key["prefix"].as_str().unwrap()));
+    let (ok, _, err) = run(&db, &["key", "create", "--tenant", "acme", "--scopes", "users:write"]);
+    assert!(!ok && err.contains("unknown scope"), "{err}");
+    let (_, all, _) = run(&db, &["key", "create", "--tenant", "acme", "--scopes", "all"]);
+    assert_eq!(all["scopes"].as_array().unwrap().len(), 19);
+
+    let id = key["id"].as_i64().unwrap().to_string();
+    let (ok, rotated, _) = run(&db, &["key", "rotate", &id, "--grace-seconds", "60"]);
+    assert!(ok);
+    assert_ne!(rotated["secret"], key["secret"]);
+    assert!(rotated["replaces"]["expires_at"].is_string());
+    let (ok, revoked, _) = run(&db, &["key", "revoke", &id]);
+    assert!(ok && revoked["revoked_at"].is_string());
+    let (_, keys, _) = run(&db, &["key", "list", "--tenant", "acme"]);
+    let keys = keys.as_array().unwrap();
+    assert_eq!(keys.len(), 3);
+    assert!(keys.iter().all(|k| k.get("secret").is_none() && k.get("secret_hash").is_none()), "secrets are never listed");
+
+    let (ok, demo, err) = run(&db, &["demo"]);
+    assert!(ok, "{err}");
+    assert_eq!(demo["tenant"], "demo");
+    assert_eq!(demo["seeded"], true);
+    let (_, again, _) = run(&db, &["demo"]);
+    assert_eq!(again["seeded"], false, "seeding happens once");
+    assert_ne!(again["key"], demo["key"], "a fresh key each time");
+}
