@@ -113,6 +113,17 @@ async fn helpdesk_tags_through_the_client() {
         assert!(deleted.deleted && deleted.id == tag.id && deleted.object == "helpdesk_tag");
         assert_eq!(status_of(c.get_helpdesk_tag().id(tag.id).send().await), (404, "tag_not_found".into()));
         assert_eq!(status_of(c.delete_helpdesk_tag().id(tag.id).send().await), (404, "tag_not_found".into()));
+
+        // each change wrote its event (replays and refused writes did not)
+        let count = |t: &'static str| {
+            let c = c.clone();
+            async move { c.list_events().type_(t).send().await.unwrap().into_inner().total_count }
+        };
+        assert_eq!(count("helpdesk.tag.created").await, 2);
+        assert_eq!(count("helpdesk.tag.updated").await, 1);
+        assert_eq!(count("helpdesk.tag.deleted").await, 1);
+        let deleted_event = c.list_events().type_("helpdesk.tag.deleted").send().await.unwrap().into_inner().data.remove(0);
+        assert_eq!(deleted_event.data["tag_id"], tag.id);
     }
 }
 

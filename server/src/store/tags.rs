@@ -3,10 +3,17 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::db::schema::helpdesk_tags as t;
+use serde_json::json;
+
+use crate::db::schema::{events, helpdesk_tags as t};
 use crate::db::{Db, Found, StoreError, Ts};
+use crate::store::events::NewEvent;
 use crate::store::Page;
 use crate::{with_conn, write_tx};
+
+fn tag_event(event_type: &str, tag: &Tag) -> NewEvent {
+    NewEvent::new(tag.tenant_id, event_type, json!({ "tag_id": tag.id, "slug": tag.slug, "name": tag.name, "color": tag.color }))
+}
 
 pub const DEFAULT_COLOR: &str = "#6b7280";
 
@@ -54,10 +61,11 @@ pub async fn tag_get(db: &Db, tenant: i64, id: i64) -> Result<Tag, StoreError> {
     .found()
 }
 
+/// Creates the tag and its `helpdesk.tag.created` event in one transaction.
 pub async fn tag_create(db: &Db, tenant: i64, slug: &str, name: &str, color: &str) -> Result<Tag, StoreError> {
     let now = Ts::now();
-    with_conn!(db, |conn| {
-        diesel::insert_into(t::table)
+    write_tx!(db, |conn| {
+        let tag: Tag = diesel::insert_into(t::table)
             .values((
                 t::tenant_id.eq(tenant),
                 t::slug.eq(slug),
@@ -69,26 +77,31 @@ pub async fn tag_create(db: &Db, tenant: i64, slug: &str, name: &str, color: &st
             .returning(Tag::as_returning())
             .get_result(conn)
             .await
-            .map_err(StoreError::unique("slug"))
+            .map_err(StoreError::unique("slug"))?;
+        diesel::insert_into(events::table).values(tag_event("helpdesk.tag.created", &tag)).execute(conn).await?;
+        Ok(tag)
     })
 }
 
+/// Applies the changes and writes `helpdesk.tag.updated`, in one transaction.
 pub async fn tag_update(db: &Db, tenant: i64, id: i64, changes: &TagChanges) -> Result<Tag, StoreError> {
     let now = Ts::now();
-    with_conn!(db, |conn| {
-        diesel::update(t::table.filter(t::tenant_id.eq(tenant).and(t::id.eq(id))))
+    write_tx!(db, |conn| {
+        let tag: Tag = diesel::update(t::table.filter(t::tenant_id.eq(tenant).and(t::id.eq(id))))
             .set((changes, t::updated_at.eq(now)))
             .returning(Tag::as_returning())
             .get_result(conn)
             .await
             .optional()
-            .map_err(StoreError::unique("slug"))
+            .map_err(StoreError::unique("slug"))?
+            .ok_or(StoreError::NotFound)?;
+        diesel::insert_into(events::table).values(tag_event("helpdesk.tag.updated", &tag)).execute(conn).await?;
+        Ok(tag)
     })
-    .found()
 }
 
-/// Deletes the tag. Ticket taggings (mobieusHelp tickets) are removed in the
-/// same transaction once tickets exist; the transaction is here for that.
+/// Deletes the tag and writes `helpdesk.tag.deleted`, in one transaction
+/// (which will also remove the tag from tickets once tickets exist).
 pub async fn tag_delete(db: &Db, tenant: i64, id: i64) -> Result<Tag, StoreError> {
     write_tx!(db, |conn| {
         let deleted: Option<Tag> = diesel::delete(t::table.filter(t::tenant_id.eq(tenant).and(t::id.eq(id))))
@@ -96,6 +109,8 @@ pub async fn tag_delete(db: &Db, tenant: i64, id: i64) -> Result<Tag, StoreError
             .get_result(conn)
             .await
             .optional()?;
-        deleted.ok_or(StoreError::NotFound)
+        let tag = deleted.ok_or(StoreError::NotFound)?;
+        diesel::insert_into(events::table).values(tag_event("helpdesk.tag.deleted", &tag)).execute(conn).await?;
+        Ok(tag)
     })
 }
