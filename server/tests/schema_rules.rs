@@ -31,7 +31,7 @@ fn parse(sql: &str) -> BTreeMap<String, Table> {
     let sql: String = sql.lines().map(|l| l.split("--").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
     for stmt in sql.split(';') {
         let stmt = stmt.trim();
-        let Some(rest) = stmt.strip_prefix("CREATE TABLE ") else { continue };
+        let Some(rest) = stmt.strip_prefix("CREATE TABLE ").or_else(|| stmt.strip_prefix("CREATE UNLOGGED TABLE ")) else { continue };
         let name = rest.split_whitespace().next().unwrap().to_lowercase();
         let body = &rest[rest.find('(').unwrap() + 1..rest.rfind(')').unwrap()];
         // split on top-level commas
