@@ -20,7 +20,10 @@ pub use mobieus_api::types;
 pub use paginate::paginate;
 pub use retry::RetryPolicy;
 
+use std::future::Future;
+
 use futures::Stream;
+use mobieus_api::client::ResponseValue;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, USER_AGENT};
 
 pub type Error = ApiError<types::ErrorEnvelope>;
@@ -61,84 +64,67 @@ impl Mobieus {
         &self.retry
     }
 
-    /// Every event matching the filter, newest first, across all pages.
+    /// Every item of a list operation across all pages: `fetch(cursor)` sends
+    /// one page request; each page is retried per the policy.
+    pub fn all<'a, P, F, Fut>(&'a self, fetch: F) -> impl Stream<Item = Result<P::Item, Error>> + 'a
+    where
+        P: Page + 'a,
+        F: Fn(Option<String>) -> Fut + Clone + 'a,
+        Fut: Future<Output = Result<ResponseValue<P>, Error>> + 'a,
+    {
+        paginate(move |cursor: Option<String>| {
+            let fetch = fetch.clone();
+            async move { retry::retry(&self.retry, || fetch(cursor.clone())).await.map(|r| r.into_inner().into_parts()) }
+        })
+    }
+
+    /// Every event (optionally of one type), newest first.
     pub fn events_all(&self, event_type: Option<String>) -> impl Stream<Item = Result<types::Event, Error>> + '_ {
-        paginate(move |cursor| {
-            let event_type = event_type.clone();
-            async move {
-                retry::retry(&self.retry, || {
-                    let mut req = self.api.list_events().limit(limit100());
-                    if let Some(c) = cursor.clone() {
-                        req = req.cursor(c);
-                    }
-                    if let Some(t) = event_type.clone() {
-                        req = req.type_(t);
-                    }
-                    req.send()
-                })
-                .await
-                .map(|r| {
-                    let page = r.into_inner();
-                    (page.data, page.next_cursor)
-                })
+        self.all(move |cursor| {
+            let mut req = self.api.list_events().limit(limit100());
+            if let Some(c) = cursor {
+                req = req.cursor(c);
             }
+            if let Some(t) = event_type.clone() {
+                req = req.type_(t);
+            }
+            req.send()
         })
     }
 
-    /// Every user, newest first, across all pages.
+    /// Every user, newest first.
     pub fn users_all(&self) -> impl Stream<Item = Result<types::User, Error>> + '_ {
-        paginate(move |cursor| async move {
-            retry::retry(&self.retry, || {
-                let mut req = self.api.list_users().limit(limit100());
-                if let Some(c) = cursor.clone() {
-                    req = req.cursor(c);
-                }
-                req.send()
-            })
-            .await
-            .map(|r| {
-                let page = r.into_inner();
-                (page.data, page.next_cursor)
-            })
+        self.all(move |cursor| {
+            let mut req = self.api.list_users().limit(limit100());
+            if let Some(c) = cursor {
+                req = req.cursor(c);
+            }
+            req.send()
         })
     }
 
-    /// Every post, newest first, optionally by one author.
+    /// Every post (optionally by one author), newest first.
     pub fn posts_all(&self, author: Option<i64>) -> impl Stream<Item = Result<types::Post, Error>> + '_ {
-        paginate(move |cursor| async move {
-            retry::retry(&self.retry, || {
-                let mut req = self.api.list_posts().limit(limit100());
-                if let Some(c) = cursor.clone() {
-                    req = req.cursor(c);
-                }
-                if let Some(a) = author {
-                    req = req.author(a);
-                }
-                req.send()
-            })
-            .await
-            .map(|r| {
-                let page = r.into_inner();
-                (page.data, page.next_cursor)
-            })
+        self.all(move |cursor| {
+            let mut req = self.api.list_posts().limit(limit100());
+            if let Some(c) = cursor {
+                req = req.cursor(c);
+            }
+            if let Some(a) = author {
+                req = req.author(a);
+            }
+            req.send()
         })
     }
 
     /// Every helpdesk tag, in slug order.
     pub fn helpdesk_tags_all(&self) -> impl Stream<Item = Result<types::Tag, Error>> + '_ {
-        paginate(move |cursor| async move {
-            retry::retry(&self.retry, || {
-                let mut req = self.api.list_helpdesk_tags().limit(limit100());
-                if let Some(c) = cursor.clone() {
-                    req = req.cursor(c);
-                }
-                req.send()
-            })
-            .await
-            .map(|r| {
-                let page = r.into_inner();
-                (page.data, page.next_cursor)
-            })
+        self.all(move |cursor| {
+            let mut req = self.api.list_helpdesk_tags().limit(limit100());
+            if let Some(c) = cursor {
+                req = req.cursor(c);
+            }
+            req.send()
         })
     }
 
@@ -150,6 +136,25 @@ impl Mobieus {
             .map(|r| r.into_inner().data)
     }
 }
+
+/// A list envelope: its items and the next page's cursor.
+pub trait Page {
+    type Item;
+    fn into_parts(self) -> (Vec<Self::Item>, Option<String>);
+}
+
+macro_rules! pages {
+    ($($list:ident => $item:ident),* $(,)?) => {$(
+        impl Page for types::$list {
+            type Item = types::$item;
+            fn into_parts(self) -> (Vec<types::$item>, Option<String>) {
+                (self.data, self.next_cursor)
+            }
+        }
+    )*};
+}
+
+pages!(EventList => Event, UserList => User, PostList => Post, TagList => Tag);
 
 fn limit100() -> std::num::NonZeroU64 {
     std::num::NonZeroU64::new(100).expect("100 is not zero")
