@@ -8,6 +8,11 @@ use crate::store::api_keys::{key_create, NewKey};
 use crate::store::posts::post_create;
 use crate::store::tags::tag_create;
 use crate::store::tenants::{tenant_by_slug, tenant_create};
+use crate::store::helpdesk_agents::agent_create;
+use crate::store::helpdesk_audit::Actor;
+use crate::store::helpdesk_queues::queue_create;
+use crate::store::helpdesk_tickets::{ticket_create, ticket_reply, ticket_set_status, NewReply, NewTicket};
+use crate::store::helpdesk_topics::{topic_create, FieldDefinition};
 use crate::store::users::{user_create, NewUser};
 
 pub const DEMO_SLUG: &str = "demo";
@@ -77,8 +82,9 @@ pub async fn seed_demo(db: &Db) -> Result<DemoSeed, StoreError> {
                 .await?;
         }
         for (slug, name, color) in TAGS {
-            tag_create(db, tenant.id, slug, name, color).await?;
+            tag_create(db, tenant.id, slug, name, color, Actor::system()).await?;
         }
+        seed_helpdesk(db, tenant.id, &user_ids).await?;
     }
     let (key, secret) = key_create(
         db,
@@ -86,4 +92,69 @@ pub async fn seed_demo(db: &Db) -> Result<DemoSeed, StoreError> {
     )
     .await?;
     Ok(DemoSeed { tenant: tenant.slug, tenant_id: tenant.id, key_id: key.id, key: secret, seeded })
+}
+
+/// Queues, agents, help topics and tickets with threads in several states.
+async fn seed_helpdesk(db: &Db, tenant: i64, user_ids: &[i64]) -> Result<(), StoreError> {
+    let billing = queue_create(db, tenant, "billing", "Billing", "Charges, refunds and invoices").await?;
+    let support = queue_create(db, tenant, "support", "Support", "Everything else").await?;
+    let agents = [
+        agent_create(db, tenant, "Grace Hopper", "grace@support.example", "available", &[billing.id, support.id]).await?,
+        agent_create(db, tenant, "Alan Turing", "alan@support.example", "busy", &[support.id]).await?,
+        agent_create(db, tenant, "Katherine Johnson", "katherine@support.example", "away", &[billing.id]).await?,
+    ];
+    let order_fields: Vec<FieldDefinition> = serde_json::from_value(serde_json::json!([
+        {"key": "order_number", "label": "Order number", "type": "text", "required": true},
+        {"key": "channel", "label": "Where you ordered", "type": "select", "options": ["web", "app", "phone"]}
+    ]))
+    .expect("literal field definitions");
+    let orders = topic_create(db, tenant, "order-problem", "A problem with an order", Some(billing.id), order_fields).await?;
+    topic_create(db, tenant, "account-access", "Account access", Some(support.id), vec![]).await?;
+    let subjects = [
+        ("Charged twice for my June order", "billing", "high"),
+        ("Cannot log in after password reset", "account", "urgent"),
+        ("Where is my refund?", "refund", "normal"),
+        ("Feature idea: dark mode", "feature-request", "low"),
+        ("App crashes when uploading a photo", "bug", "high"),
+        ("Invoice address is wrong", "billing", "normal"),
+    ];
+    let api = Actor::system();
+    for (i, (subject, tag, priority)) in subjects.iter().enumerate() {
+        let user = user_ids[(i * 5) % user_ids.len()];
+        let mut custom = serde_json::Map::new();
+        let topic = if *tag == "billing" || *tag == "refund" {
+            custom.insert("order_number".into(), format!("A-{}", 1000 + i).into());
+            custom.insert("channel".into(), "web".into());
+            Some(orders.id)
+        } else {
+            None
+        };
+        let new = NewTicket {
+            subject: subject.to_string(),
+            body: format!("{subject}. Could you help, please?"),
+            requester_user_id: Some(user),
+            queue_id: if topic.is_some() { None } else { Some(support.id) },
+            priority: Some(priority.to_string()),
+            help_topic_id: topic,
+            tags: vec![tag.to_string()],
+            custom_fields: custom,
+            ..Default::default()
+        };
+        let ticket = ticket_create(db, tenant, &new, api).await?;
+        let agent = agents[i % agents.len()].id;
+        let reply = NewReply { body: "Thanks for writing in; looking into it now.".into(), internal: false, author: "agent".into(), agent_id: Some(agent) };
+        ticket_reply(db, tenant, ticket.row.number, &reply, Actor::agent(agent)).await?;
+        let note = NewReply { body: "Checked the payment provider; see case notes.".into(), internal: true, author: "agent".into(), agent_id: Some(agent) };
+        ticket_reply(db, tenant, ticket.row.number, &note, Actor::agent(agent)).await?;
+        match i % 3 {
+            1 => {
+                ticket_set_status(db, tenant, ticket.row.number, "pending", Actor::agent(agent)).await?;
+            }
+            2 => {
+                ticket_set_status(db, tenant, ticket.row.number, "solved", Actor::agent(agent)).await?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }

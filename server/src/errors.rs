@@ -1,6 +1,6 @@
 //! The one mapping from store errors to the public envelope.
 
-use mobieus_api::support::ApiError;
+use mobieus_api::support::{ApiError, FieldProblem};
 use serde_json::json;
 
 use crate::db::StoreError;
@@ -14,6 +14,9 @@ pub fn store_error(resource: &'static str) -> impl Fn(StoreError) -> ApiError {
         StoreError::Conflict(field) => {
             ApiError::conflict(format!("That {field} is already taken by another {}.", resource.replace('_', " ")))
                 .with_extra(json!({ "field": field }))
+        }
+        StoreError::Invalid(fields) => {
+            ApiError::validation(fields.into_iter().map(|(field, problem)| FieldProblem { field, problem }).collect())
         }
         other => {
             tracing::error!(error = %other, resource, "store error");

@@ -9,6 +9,7 @@ use serde_json::json;
 use super::Paging;
 use crate::app::AppContext;
 use crate::errors::store_error;
+use crate::store::helpdesk_audit::Actor;
 use crate::store::tags::{tag_create, tag_delete, tag_get, tag_list, tag_update, Tag, TagChanges, DEFAULT_COLOR};
 
 fn tag_out(t: Tag) -> types::Tag {
@@ -47,7 +48,7 @@ impl HelpdeskTagsService for AppContext {
         body: types::TagCreate,
     ) -> Result<types::TagEnvelope, ApiError> {
         let color = body.color.map(color).unwrap_or_else(|| DEFAULT_COLOR.to_owned());
-        let tag = tag_create(&call.context().db, call.principal.tenant_id, &String::from(body.slug), &String::from(body.name), &color)
+        let tag = tag_create(&call.context().db, call.principal.tenant_id, &String::from(body.slug), &String::from(body.name), &color, Actor::api(call.principal.key_id))
             .await
             .map_err(store_error("tag"))?;
         Ok(envelope(tag))
@@ -73,7 +74,7 @@ impl HelpdeskTagsService for AppContext {
         let tag = if changes.slug.is_none() && changes.name.is_none() && changes.color.is_none() {
             tag_get(db, call.principal.tenant_id, path.id).await
         } else {
-            tag_update(db, call.principal.tenant_id, path.id, &changes).await
+            tag_update(db, call.principal.tenant_id, path.id, &changes, Actor::api(call.principal.key_id)).await
         }
         .map_err(store_error("tag"))?;
         Ok(envelope(tag))
@@ -84,7 +85,7 @@ impl HelpdeskTagsService for AppContext {
         path: DeleteHelpdeskTagPath,
         _headers: DeleteHelpdeskTagHeaders,
     ) -> Result<types::DeletedEnvelope, ApiError> {
-        let tag = tag_delete(&call.context().db, call.principal.tenant_id, path.id).await.map_err(store_error("tag"))?;
+        let tag = tag_delete(&call.context().db, call.principal.tenant_id, path.id, Actor::api(call.principal.key_id)).await.map_err(store_error("tag"))?;
         Ok(types::DeletedEnvelope {
             data: types::Deleted { id: tag.id, object: "helpdesk_tag".into(), deleted: true },
             next_cursor: None,

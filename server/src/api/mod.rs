@@ -4,7 +4,10 @@
 //! idempotency happen around them (mobieus_api::support).
 
 mod events;
+mod helpdesk_audit;
+mod helpdesk_directory;
 mod helpdesk_tags;
+mod helpdesk_tickets;
 mod meta;
 mod posts;
 mod users;
@@ -27,6 +30,11 @@ pub struct Paging {
 
 impl Paging {
     pub fn new(call: &Call<'_, AppContext>, list: &'static str, cursor: Option<&str>, limit: Option<i64>) -> Result<Self, ApiError> {
+        Self::with_default(call, list, cursor, limit, DEFAULT_LIMIT)
+    }
+
+    /// For lists whose documented default page size is not 25.
+    pub fn with_default(call: &Call<'_, AppContext>, list: &'static str, cursor: Option<&str>, limit: Option<i64>, default: i64) -> Result<Self, ApiError> {
         let position = match cursor {
             None => None,
             Some(c) => Some(
@@ -36,7 +44,7 @@ impl Paging {
                     .ok_or_else(ApiError::invalid_cursor)?,
             ),
         };
-        Ok(Paging { list, limit: limit.unwrap_or(DEFAULT_LIMIT), position })
+        Ok(Paging { list, limit: limit.unwrap_or(default), position })
     }
 
     /// Rows to fetch: one more than the page, to learn whether more follow.

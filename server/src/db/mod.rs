@@ -39,6 +39,9 @@ pub enum StoreError {
     Pool(String),
     #[error("migration: {0}")]
     Migration(String),
+    /// A business rule refused the input: (field, problem) pairs.
+    #[error("invalid input: {0:?}")]
+    Invalid(Vec<(String, String)>),
 }
 
 impl From<ConnectionError> for StoreError {
@@ -48,6 +51,10 @@ impl From<ConnectionError> for StoreError {
 }
 
 impl StoreError {
+    pub fn invalid(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        StoreError::Invalid(vec![(field.into(), problem.into())])
+    }
+
     pub fn pool<E: std::fmt::Display>(e: E) -> Self {
         StoreError::Pool(e.to_string())
     }

@@ -119,7 +119,129 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    helpdesk_queues (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        created_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    helpdesk_agents (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        name -> Text,
+        email -> Text,
+        availability -> Text,
+        created_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    helpdesk_agent_queues (tenant_id, agent_id, queue_id) {
+        tenant_id -> BigInt,
+        agent_id -> BigInt,
+        queue_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{UtcTs, PJson};
+    helpdesk_help_topics (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        queue_id -> Nullable<BigInt>,
+        fields -> PJson,
+        active -> Bool,
+        created_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    helpdesk_ticket_counters (tenant_id) {
+        tenant_id -> BigInt,
+        last_number -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{UtcTs, PJson};
+    helpdesk_tickets (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        number -> BigInt,
+        subject -> Text,
+        status -> Text,
+        priority -> Text,
+        queue_id -> Nullable<BigInt>,
+        assignee_id -> Nullable<BigInt>,
+        help_topic_id -> Nullable<BigInt>,
+        requester_user_id -> Nullable<BigInt>,
+        requester_email -> Text,
+        requester_name -> Nullable<Text>,
+        custom_fields -> PJson,
+        message_count -> BigInt,
+        merged_into_id -> Nullable<BigInt>,
+        created_at -> UtcTs,
+        updated_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    helpdesk_ticket_tags (tenant_id, ticket_id, tag_id) {
+        tenant_id -> BigInt,
+        ticket_id -> BigInt,
+        tag_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    helpdesk_messages (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        ticket_id -> BigInt,
+        seq -> BigInt,
+        internal -> Bool,
+        author_kind -> Text,
+        author_agent_id -> Nullable<BigInt>,
+        body -> Text,
+        created_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{UtcTs, PJson};
+    helpdesk_audit_events (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        event_key -> Text,
+        actor_kind -> Text,
+        actor_id -> Nullable<BigInt>,
+        ticket_id -> Nullable<BigInt>,
+        before_state -> Nullable<PJson>,
+        after_state -> Nullable<PJson>,
+        created_at -> UtcTs,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants, api_keys, server_secrets, rate_limit_counters, idempotency_keys, events, users, posts, helpdesk_tags,
+    helpdesk_queues, helpdesk_agents, helpdesk_agent_queues, helpdesk_help_topics, helpdesk_ticket_counters,
+    helpdesk_tickets, helpdesk_ticket_tags, helpdesk_messages, helpdesk_audit_events,
 );

@@ -3,6 +3,11 @@
 
 pub mod api_keys;
 pub mod events;
+pub mod helpdesk_agents;
+pub mod helpdesk_audit;
+pub mod helpdesk_queues;
+pub mod helpdesk_tickets;
+pub mod helpdesk_topics;
 pub mod idempotency;
 pub mod posts;
 pub mod rate_limits;

@@ -5,14 +5,19 @@ use diesel_async::RunQueryDsl;
 
 use serde_json::json;
 
-use crate::db::schema::{events, helpdesk_tags as t};
+use crate::db::schema::{events, helpdesk_audit_events as au, helpdesk_tags as t, helpdesk_ticket_tags as tt};
 use crate::db::{Db, Found, StoreError, Ts};
 use crate::store::events::NewEvent;
+use crate::store::helpdesk_audit::{Actor, AuditEntry};
 use crate::store::Page;
 use crate::{with_conn, write_tx};
 
+fn snapshot(tag: &Tag) -> serde_json::Value {
+    json!({ "tag_id": tag.id, "slug": tag.slug, "name": tag.name, "color": tag.color })
+}
+
 fn tag_event(event_type: &str, tag: &Tag) -> NewEvent {
-    NewEvent::new(tag.tenant_id, event_type, json!({ "tag_id": tag.id, "slug": tag.slug, "name": tag.name, "color": tag.color }))
+    NewEvent::new(tag.tenant_id, event_type, snapshot(tag))
 }
 
 pub const DEFAULT_COLOR: &str = "#6b7280";
@@ -62,7 +67,7 @@ pub async fn tag_get(db: &Db, tenant: i64, id: i64) -> Result<Tag, StoreError> {
 }
 
 /// Creates the tag and its `helpdesk.tag.created` event in one transaction.
-pub async fn tag_create(db: &Db, tenant: i64, slug: &str, name: &str, color: &str) -> Result<Tag, StoreError> {
+pub async fn tag_create(db: &Db, tenant: i64, slug: &str, name: &str, color: &str, actor: Actor) -> Result<Tag, StoreError> {
     let now = Ts::now();
     write_tx!(db, |conn| {
         let tag: Tag = diesel::insert_into(t::table)
@@ -79,14 +84,25 @@ pub async fn tag_create(db: &Db, tenant: i64, slug: &str, name: &str, color: &st
             .await
             .map_err(StoreError::unique("slug"))?;
         diesel::insert_into(events::table).values(tag_event("helpdesk.tag.created", &tag)).execute(conn).await?;
+        diesel::insert_into(au::table)
+            .values(AuditEntry::new(tenant, "tag.created", actor, None, None, Some(snapshot(&tag))))
+            .execute(conn)
+            .await?;
         Ok(tag)
     })
 }
 
 /// Applies the changes and writes `helpdesk.tag.updated`, in one transaction.
-pub async fn tag_update(db: &Db, tenant: i64, id: i64, changes: &TagChanges) -> Result<Tag, StoreError> {
+pub async fn tag_update(db: &Db, tenant: i64, id: i64, changes: &TagChanges, actor: Actor) -> Result<Tag, StoreError> {
     let now = Ts::now();
     write_tx!(db, |conn| {
+        let before: Tag = t::table
+            .filter(t::tenant_id.eq(tenant).and(t::id.eq(id)))
+            .select(Tag::as_select())
+            .first(conn)
+            .await
+            .optional()?
+            .ok_or(StoreError::NotFound)?;
         let tag: Tag = diesel::update(t::table.filter(t::tenant_id.eq(tenant).and(t::id.eq(id))))
             .set((changes, t::updated_at.eq(now)))
             .returning(Tag::as_returning())
@@ -96,14 +112,20 @@ pub async fn tag_update(db: &Db, tenant: i64, id: i64, changes: &TagChanges) -> 
             .map_err(StoreError::unique("slug"))?
             .ok_or(StoreError::NotFound)?;
         diesel::insert_into(events::table).values(tag_event("helpdesk.tag.updated", &tag)).execute(conn).await?;
+        diesel::insert_into(au::table)
+            .values(AuditEntry::new(tenant, "tag.updated", actor, None, Some(snapshot(&before)), Some(snapshot(&tag))))
+            .execute(conn)
+            .await?;
         Ok(tag)
     })
 }
 
 /// Deletes the tag and writes `helpdesk.tag.deleted`, in one transaction
-/// (which will also remove the tag from tickets once tickets exist).
-pub async fn tag_delete(db: &Db, tenant: i64, id: i64) -> Result<Tag, StoreError> {
+/// that also removes it from every ticket carrying it.
+pub async fn tag_delete(db: &Db, tenant: i64, id: i64, actor: Actor) -> Result<Tag, StoreError> {
     write_tx!(db, |conn| {
+        // detach from every ticket first (the foreign key would cascade too)
+        let detached = diesel::delete(tt::table.filter(tt::tenant_id.eq(tenant).and(tt::tag_id.eq(id)))).execute(conn).await?;
         let deleted: Option<Tag> = diesel::delete(t::table.filter(t::tenant_id.eq(tenant).and(t::id.eq(id))))
             .returning(Tag::as_returning())
             .get_result(conn)
@@ -111,6 +133,10 @@ pub async fn tag_delete(db: &Db, tenant: i64, id: i64) -> Result<Tag, StoreError
             .optional()?;
         let tag = deleted.ok_or(StoreError::NotFound)?;
         diesel::insert_into(events::table).values(tag_event("helpdesk.tag.deleted", &tag)).execute(conn).await?;
+        diesel::insert_into(au::table)
+            .values(AuditEntry::new(tenant, "tag.deleted", actor, None, Some(json!({ "tag": snapshot(&tag), "detached_from_tickets": detached })), None))
+            .execute(conn)
+            .await?;
         Ok(tag)
     })
 }

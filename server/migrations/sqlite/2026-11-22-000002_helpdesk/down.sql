@@ -1,0 +1,9 @@
+DROP TABLE helpdesk_audit_events;
+DROP TABLE helpdesk_messages;
+DROP TABLE helpdesk_ticket_tags;
+DROP TABLE helpdesk_tickets;
+DROP TABLE helpdesk_ticket_counters;
+DROP TABLE helpdesk_help_topics;
+DROP TABLE helpdesk_agent_queues;
+DROP TABLE helpdesk_agents;
+DROP TABLE helpdesk_queues;
