@@ -1,0 +1,547 @@
+//! mobieusHelp over HTTP (and through the generated client) on each backend.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::{backends, Reply, TestServer};
+use mobieus_api::types;
+use mobieus_server::store::helpdesk_agents::agent_create;
+use mobieus_server::store::helpdesk_queues::queue_create;
+use mobieus_server::store::helpdesk_topics::{topic_create, FieldDefinition};
+use mobieus_server::store::users::{user_create, NewUser};
+use serde_json::{json, Value};
+
+/// A tenant with two queues, two agents, a help topic with fields, three tags.
+struct Desk {
+    key: String,
+    tenant: i64,
+    billing: i64,
+    support: i64,
+    grace: i64,
+    alan: i64,
+    topic: i64,
+    user: i64,
+}
+
+async fn desk(ts: &TestServer, slug: &str) -> Desk {
+    let (tenant, key) = ts.tenant_with_key(slug).await;
+    let db = ts.db();
+    let billing = queue_create(db, tenant, "billing", "Billing", "money").await.unwrap().id;
+    let support = queue_create(db, tenant, "support", "Support", "the rest").await.unwrap().id;
+    let grace = agent_create(db, tenant, "Grace", "grace@x.example", "available", &[billing, support]).await.unwrap().id;
+    let alan = agent_create(db, tenant, "Alan", "alan@x.example", "busy", &[support]).await.unwrap().id;
+    let fields: Vec<FieldDefinition> = serde_json::from_value(json!([
+        {"key": "order_number", "label": "Order", "type": "text", "required": true},
+        {"key": "channel", "label": "Channel", "type": "select", "options": ["web", "app"]}
+    ]))
+    .unwrap();
+    let topic = topic_create(db, tenant, "orders", "Orders", Some(billing), fields).await.unwrap().id;
+    let user = user_create(db, tenant, &NewUser { username: "ada".into(), display_name: "Ada Lovelace".into(), email: Some("Ada@Example.org".into()), role: "member".into() })
+        .await
+        .unwrap()
+        .id;
+    for (slug, name) in [("refund", "Refund"), ("urgent", "Urgent"), ("vip", "VIP")] {
+        assert_eq!(ts.post(Some(&key), "/api/v1/helpdesk/tags", &json!({"slug": slug, "name": name}), None).await.status, 201);
+    }
+    Desk { key, tenant, billing, support, grace, alan, topic, user }
+}
+
+async fn create(ts: &TestServer, d: &Desk, body: Value) -> Reply {
+    ts.post(Some(&d.key), "/api/v1/helpdesk/tickets", &body, None).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tickets_are_created_numbered_and_found_by_number_or_reference() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let d = desk(&ts, "acme").await;
+        let c = ts.client(&d.key);
+        let body = types::TicketCreate::builder()
+            .subject("Help needed")
+            .body("I was charged twice.")
+            .requester_email(Some("Bob@Example.org".try_into().unwrap()))
+            .priority(Some(types::TicketPriority::High))
+            .tags(vec!["refund".into(), "vip".into()]);
+        let first = c.create_helpdesk_ticket().idempotency_key("create-ticket-abc123").body(body.clone()).send().await.unwrap();
+        assert_eq!(first.status().as_u16(), 201);
+        let t = first.into_inner().data;
+        assert_eq!((t.number, t.reference.as_str()), (1, "HD-000001"));
+        assert_eq!(t.status, types::TicketStatus::Open);
+        assert_eq!(t.priority, types::TicketPriority::High);
+        assert_eq!(t.requester.email, "bob@example.org");
+        assert_eq!(t.tags, vec!["refund", "vip"]);
+        assert_eq!(t.message_count, 1);
+        // the page's example: a retried create makes one ticket
+        let again = c.create_helpdesk_ticket().idempotency_key("create-ticket-abc123").body(body).send().await.unwrap();
+        assert_eq!(again.headers()["idempotency-replayed"], "true");
+        assert_eq!(again.into_inner().data.id, t.id);
+
+        // by user id (name and e-mail from the member), with a topic: queue and custom fields
+        let second = create(&ts, &d, json!({"subject": "Order", "body": "Where is it?", "requester_user_id": d.user,
+            "help_topic_id": d.topic, "custom_fields": {"order_number": "A-1", "channel": "app"}})).await;
+        assert_eq!(second.status, 201, "{}", second.text);
+        let s = &second.body["data"];
+        assert_eq!(s["number"], 2);
+        assert_eq!(s["requester"], json!({"user_id": d.user, "email": "ada@example.org", "name": "Ada Lovelace"}));
+        assert_eq!(s["queue_id"], d.billing, "the topic's queue");
+        assert_eq!(s["custom_fields"]["order_number"], "A-1");
+        assert_eq!(s["priority"], "normal");
+
+        for r in ["2", "HD-000002", "hd-2"] {
+            let got = ts.get(Some(&d.key), &format!("/api/v1/helpdesk/tickets/{r}")).await;
+            assert_eq!(got.body["data"]["id"], s["id"], "{r}");
+        }
+        ts.get(Some(&d.key), "/api/v1/helpdesk/tickets/HD-000099").await.assert_error(404, "ticket_not_found");
+        ts.get(Some(&d.key), "/api/v1/helpdesk/tickets/HX-1").await.assert_error(400, "invalid_parameter");
+
+        // numbers are per tenant
+        let other = desk(&ts, "beta").await;
+        let theirs = create(&ts, &other, json!({"subject": "Hi", "body": "b", "requester_email": "x@y.example"})).await;
+        assert_eq!(theirs.body["data"]["number"], 1);
+        ts.get(Some(&other.key), "/api/v1/helpdesk/tickets/2").await.assert_error(404, "ticket_not_found");
+        let mine = ts.get(Some(&other.key), "/api/v1/helpdesk/tickets/1").await;
+        assert_eq!(mine.body["data"]["id"], theirs.body["data"]["id"]);
+
+        let events = ts.get(Some(&d.key), "/api/v1/events?type=helpdesk.ticket.created").await;
+        assert_eq!(events.body["total_count"], 2, "one event per ticket, none for the replay");
+        assert_eq!(events.body["data"][0]["data"]["reference"], "HD-000002");
+        let audit = ts.get(Some(&d.key), "/api/v1/helpdesk/audit?event_key=ticket.created").await;
+        assert_eq!(audit.body["total_count"], 2);
+        assert_eq!(audit.body["data"][0]["actor_kind"], "api");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_tickets_are_refused_naming_the_field() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let d = desk(&ts, "acme").await;
+        let other = desk(&ts, "beta").await;
+        let cases = [
+            (json!({"subject": "s", "body": "b"}), "requester_email"),
+            (json!({"subject": "s", "body": "b", "requester_email": "not-an-address"}), "requester_email"),
+            (json!({"subject": "s", "body": "b", "requester_user_id": 999999}), "requester_user_id"),
+            (json!({"subject": "s", "body": "b", "requester_email": "a@b.example", "tags": ["refund", "nope"]}), "tags[1]"),
+            (json!({"subject": "s", "body": "b", "requester_email": "a@b.example", "queue_id": 999999}), "queue_id"),
+            (json!({"subject": "s", "body": "b", "requester_email": "a@b.example", "queue_id": other.billing}), "queue_id"),
+            (json!({"subject": "s", "body": "b", "requester_email": "a@b.example", "help_topic_id": d.topic}), "custom_fields.order_number"),
+            (json!({"subject": "s", "body": "b", "requester_email": "a@b.example", "help_topic_id": d.topic,
+                "custom_fields": {"order_number": "1", "channel": "fax"}}), "custom_fields.channel"),
+            (json!({"subject": "s", "body": "b", "requester_email": "a@b.example", "custom_fields": {"x": 1}}), "custom_fields"),
+            (json!({"subject": "", "body": "b", "requester_email": "a@b.example"}), "subject"),
+            (json!({"subject": "s", "body": "b", "requester_email": "a@b.example", "priority": "asap"}), "priority"),
+            (json!({"body": "b", "requester_email": "a@b.example"}), "subject"),
+        ];
+        for (body, field) in cases {
+            let r = create(&ts, &d, body.clone()).await;
+            r.assert_error(422, "validation_failed");
+            let fields: Vec<&str> = r.body["error"]["extra"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+            assert!(fields.contains(&field), "{body}: expected {field}, got {fields:?}");
+        }
+        let list = ts.get(Some(&d.key), "/api/v1/helpdesk/tickets").await;
+        assert_eq!(list.body["total_count"], 0, "nothing half-written");
+        let next = create(&ts, &d, json!({"subject": "s", "body": "b", "requester_email": "a@b.example"})).await;
+        assert_eq!(next.body["data"]["number"], 1, "refused creates use no number");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_filters_sorts_and_pages() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let d = desk(&ts, "acme").await;
+        let mut numbers = vec![];
+        for (i, (priority, tag, email)) in [("low", "refund", "a@x.example"), ("high", "vip", "b@x.example"), ("high", "refund", "a@x.example"), ("urgent", "urgent", "c@x.example")].iter().enumerate() {
+            let r = create(&ts, &d, json!({"subject": format!("T{i}"), "body": "b", "requester_email": email, "priority": priority, "tags": [tag],
+                "queue_id": if i % 2 == 0 { d.billing } else { d.support }})).await;
+            numbers.push(r.body["data"]["number"].as_i64().unwrap());
+        }
+        let upd = ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1", &json!({"assignee_id": d.grace}), None).await;
+        assert_eq!(upd.status, 200, "{}", upd.text);
+        ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/2/status", &json!({"status": "pending"}), None).await;
+        let count = |q: &'static str| {
+            let (ts, key) = (&ts, d.key.clone());
+            async move {
+                let r = ts.get(Some(&key), &format!("/api/v1/helpdesk/tickets?{q}")).await;
+                assert_eq!(r.status, 200, "{q}: {}", r.text);
+                r.body["data"].as_array().unwrap().iter().map(|t| t["number"].as_i64().unwrap()).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(count("").await, vec![4, 3, 2, 1], "newest first");
+        assert_eq!(count("sort=created_at").await, vec![1, 2, 3, 4]);
+        assert_eq!(count("sort=-updated_at").await[..2], [2, 1], "the last touched first");
+        assert_eq!(count("status=pending").await, vec![2]);
+        assert_eq!(count("priority=high").await, vec![3, 2]);
+        assert_eq!(count(format!("queue={}", d.billing).leak()).await, vec![3, 1]);
+        assert_eq!(count(format!("assignee={}", d.grace).leak()).await, vec![1]);
+        assert_eq!(count("requester=A@X.example").await, vec![3, 1]);
+        assert_eq!(count("tag=refund").await, vec![3, 1]);
+        assert_eq!(count("tag=no-such-tag").await, Vec::<i64>::new());
+        assert_eq!(count("help_topic=999").await, Vec::<i64>::new());
+        assert_eq!(count("updated_after=2000-01-01T00:00:00Z&updated_before=2100-01-01T00:00:00Z").await.len(), 4);
+        assert_eq!(count("updated_after=2100-01-01T00:00:00Z").await.len(), 0);
+        ts.get(Some(&d.key), "/api/v1/helpdesk/tickets?status=lost").await.assert_error(400, "invalid_parameter");
+        ts.get(Some(&d.key), "/api/v1/helpdesk/tickets?sort=priority").await.assert_error(400, "invalid_parameter");
+
+        // paging in updated order, and a cursor is bound to its sort
+        let mut seen = vec![];
+        let mut path = "/api/v1/helpdesk/tickets?sort=updated_at&limit=3".to_owned();
+        loop {
+            let r = ts.get(Some(&d.key), &path).await;
+            seen.extend(r.body["data"].as_array().unwrap().iter().map(|t| t["number"].as_i64().unwrap()));
+            match r.body["next_cursor"].as_str() {
+                Some(c) => {
+                    ts.get(Some(&d.key), &format!("/api/v1/helpdesk/tickets?cursor={c}")).await.assert_error(400, "invalid_cursor");
+                    path = format!("/api/v1/helpdesk/tickets?sort=updated_at&limit=3&cursor={c}");
+                }
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 4);
+        assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 4);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn updates_change_only_what_is_sent_and_are_audited() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let d = desk(&ts, "acme").await;
+        create(&ts, &d, json!({"subject": "Old", "body": "b", "requester_email": "a@x.example", "tags": ["refund"], "queue_id": d.billing})).await;
+        let c = ts.client(&d.key);
+        let t = c
+            .update_helpdesk_ticket()
+            .ref_("HD-000001")
+            .body(types::TicketUpdate::builder().subject(Some("New".try_into().unwrap())).assignee_id(Some(d.alan)).priority(Some(types::TicketPriority::Urgent)))
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .data;
+        assert_eq!((t.subject.as_str(), t.assignee_id, t.priority), ("New", Some(d.alan), types::TicketPriority::Urgent));
+        assert_eq!((t.queue_id, t.tags.clone()), (Some(d.billing), vec!["refund".to_string()]), "left out, kept");
+        let t = c
+            .update_helpdesk_ticket()
+            .ref_("1")
+            .body(types::TicketUpdate::builder().tags(Some(vec!["vip".into(), "urgent".into()])).clear(vec![types::TicketUpdateClearItem::QueueId]))
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .data;
+        assert_eq!((t.queue_id, t.tags), (None, vec!["urgent".to_string(), "vip".to_string()]));
+        let r = ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1", &json!({"assignee_id": 999999}), None).await;
+        r.assert_error(422, "validation_failed");
+        assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "assignee_id");
+        ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/7", &json!({"subject": "x"}), None).await.assert_error(404, "ticket_not_found");
+
+        let audit = ts.get(Some(&d.key), "/api/v1/helpdesk/audit?event_key=ticket.updated").await;
+        assert_eq!(audit.body["total_count"], 2);
+        let last = &audit.body["data"][0];
+        assert_eq!(last["before"]["tags"], json!(["refund"]));
+        assert_eq!(last["after"]["tags"], json!(["urgent", "vip"]));
+        assert_eq!(last["before"]["queue_id"], d.billing);
+        assert_eq!(last["after"]["queue_id"], Value::Null);
+
+        // deleting a tag removes it from every ticket, in one transaction
+        let vip = ts.get(Some(&d.key), "/api/v1/helpdesk/tags?limit=100").await.body["data"]
+            .as_array().unwrap().iter().find(|t| t["slug"] == "vip").unwrap()["id"].as_i64().unwrap();
+        assert_eq!(ts.post(Some(&d.key), &format!("/api/v1/helpdesk/tags/{vip}/delete"), &json!({}), None).await.status, 200);
+        let t = ts.get(Some(&d.key), "/api/v1/helpdesk/tickets/1").await;
+        assert_eq!(t.body["data"]["tags"], json!(["urgent"]));
+        let gone = ts.get(Some(&d.key), "/api/v1/helpdesk/audit?event_key=tag.deleted").await;
+        assert_eq!(gone.body["data"][0]["before"]["detached_from_tickets"], 1);
+    }
+}
+
+const ALL: [&str; 5] = ["open", "pending", "on_hold", "solved", "closed"];
+
+fn allowed(from: &str, to: &str) -> bool {
+    matches!(
+        (from, to),
+        ("open", "pending" | "on_hold" | "solved")
+            | ("pending", "open" | "on_hold" | "solved")
+            | ("on_hold", "open" | "pending" | "solved")
+            | ("solved", "open" | "closed")
+    )
+}
+
+/// The path of statuses that brings a fresh ticket to `status`.
+fn path_to(status: &str) -> &'static [&'static str] {
+    match status {
+        "open" => &[],
+        "pending" => &["pending"],
+        "on_hold" => &["on_hold"],
+        "solved" => &["solved"],
+        _ => &["solved", "closed"],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_status_transition_is_enforced() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let d = desk(&ts, "acme").await;
+        for from in ALL {
+            for to in ALL {
+                let t = create(&ts, &d, json!({"subject": format!("{from}->{to}"), "body": "b", "requester_email": "a@x.example"})).await;
+                let n = t.body["data"]["number"].as_i64().unwrap();
+                for step in path_to(from) {
+                    let r = ts.post(Some(&d.key), &format!("/api/v1/helpdesk/tickets/{n}/status"), &json!({"status": step}), None).await;
+                    assert_eq!(r.status, 200, "{}", r.text);
+                }
+                let r = ts.post(Some(&d.key), &format!("/api/v1/helpdesk/tickets/{n}/status"), &json!({"status": to, "agent_id": d.grace}), None).await;
+                if allowed(from, to) {
+                    assert_eq!(r.status, 200, "{from} -> {to}: {}", r.text);
+                    assert_eq!(r.body["data"]["status"], to);
+                } else {
+                    r.assert_error(422, "validation_failed");
+                    assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "status", "{from} -> {to}");
+                }
+            }
+        }
+        let audit = ts.get(Some(&d.key), "/api/v1/helpdesk/audit?event_key=ticket.status_changed&actor_kind=agent&limit=200").await;
+        let allowed_count = ALL.iter().flat_map(|f| ALL.iter().map(move |t| (*f, *t))).filter(|(f, t)| allowed(f, t)).count();
+        assert_eq!(audit.body["total_count"], allowed_count as i64, "one audit entry per transition made by the agent");
+        assert_eq!(audit.body["data"][0]["actor_id"], d.grace);
+        let events = ts.get(Some(&d.key), "/api/v1/events?type=helpdesk.ticket.status_changed&limit=1").await;
+        assert!(events.body["data"][0]["data"]["to"].is_string());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_agents_solving_at_once_make_one_transition() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let d = desk(&ts, "acme").await;
+        for round in 0..3 {
+            let t = create(&ts, &d, json!({"subject": format!("race {round}"), "body": "b", "requester_email": "a@x.example"})).await;
+            let n = t.body["data"]["number"].as_i64().unwrap();
+            let mut tasks = vec![];
+            for agent in [d.grace, d.alan, d.grace, d.alan] {
+                let (http, url, key) = (ts.http.clone(), ts.url(&format!("/api/v1/helpdesk/tickets/{n}/status")), d.key.clone());
+                tasks.push(tokio::spawn(async move {
+                    Reply::from(http.post(url).bearer_auth(key).json(&json!({"status": "solved", "agent_id": agent})).send().await.unwrap()).await
+                }));
+            }
+            let mut ok = 0;
+            for task in tasks {
+                let r = task.await.unwrap();
+                match r.status {
+                    200 => ok += 1,
+                    422 => assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "status"),
+                    other => panic!("{other}: {}", r.text),
+                }
+            }
+            assert_eq!(ok, 1, "exactly one transition");
+        }
+        let audit = ts.get(Some(&d.key), "/api/v1/helpdesk/audit?event_key=ticket.status_changed").await;
+        assert_eq!(audit.body["total_count"], 3, "one audit event per ticket");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replies_keep_their_order_and_internal_notes_stay_internal() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let d = desk(&ts, "acme").await;
+        create(&ts, &d, json!({"subject": "Thread", "body": "first", "requester_email": "a@x.example"})).await;
+        let reply = |body: Value| {
+            let (ts, key) = (&ts, d.key.clone());
+            async move { ts.post(Some(&key), "/api/v1/helpdesk/tickets/HD-000001/reply", &body, None).await }
+        };
+        let r = reply(json!({"body": "On it", "agent_id": d.grace})).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!((r.body["data"]["seq"].as_i64(), r.body["data"]["author_kind"].as_str()), (Some(2), Some("agent")));
+        let note = reply(json!({"body": "Card flagged", "internal": true, "agent_id": d.alan})).await;
+        assert_eq!(note.body["data"]["internal"], true);
+        for (body, field) in [
+            (json!({"body": "x", "internal": true, "author": "requester"}), "internal"),
+            (json!({"body": "x"}), "agent_id"),
+            (json!({"body": "x", "agent_id": 999999}), "agent_id"),
+            (json!({"body": "x", "author": "requester", "agent_id": d.grace}), "agent_id"),
+            (json!({"body": ""}), "body"),
+        ] {
+            let r = reply(body.clone()).await;
+            r.assert_error(422, "validation_failed");
+            assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], field, "{body}");
+        }
+        // idempotent replies
+        let k = ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1/reply", &json!({"body": "once", "agent_id": d.grace}), Some("reply-1")).await;
+        let k2 = ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1/reply", &json!({"body": "once", "agent_id": d.grace}), Some("reply-1")).await;
+        assert_eq!(k2.header("idempotency-replayed"), Some("true"));
+        assert_eq!(k.body["data"]["id"], k2.body["data"]["id"]);
+
+        // concurrent replies: contiguous, unique seq
+        let mut tasks = vec![];
+        for i in 0..12 {
+            let (http, url, key, grace) = (ts.http.clone(), ts.url("/api/v1/helpdesk/tickets/1/reply"), d.key.clone(), d.grace);
+            tasks.push(tokio::spawn(async move {
+                let body = if i % 2 == 0 { json!({"body": format!("r{i}"), "agent_id": grace}) } else { json!({"body": format!("r{i}"), "author": "requester"}) };
+                Reply::from(http.post(url).bearer_auth(key).json(&body).send().await.unwrap()).await
+            }));
+        }
+        for t in tasks {
+            let r = t.await.unwrap();
+            assert_eq!(r.status, 201, "{}", r.text);
+        }
+        let c = ts.client(&d.key);
+        let thread = c.list_helpdesk_ticket_messages().ref_("1").limit(std::num::NonZeroU64::new(100).unwrap()).send().await.unwrap().into_inner();
+        let seqs: Vec<i64> = thread.data.iter().map(|m| m.seq).collect();
+        assert_eq!(seqs, (1..=16).collect::<Vec<_>>(), "oldest first, no gaps, no repeats");
+        assert_eq!(thread.data[0].author_kind, types::MessageAuthorKind::Requester);
+        assert_eq!(ts.get(Some(&d.key), "/api/v1/helpdesk/tickets/1").await.body["data"]["message_count"], 16);
+
+        // a read-only key sees the public thread only
+        let reader = ts.key(d.tenant, &["helpdesk:read"]).await;
+        let public = ts.client(&reader).list_helpdesk_ticket_messages().ref_("1").limit(std::num::NonZeroU64::new(100).unwrap()).send().await.unwrap().into_inner();
+        assert_eq!(public.total_count, 15);
+        assert!(public.data.iter().all(|m| !m.internal));
+        // paging the thread
+        let page = ts.get(Some(&d.key), "/api/v1/helpdesk/tickets/1/messages?limit=5").await;
+        let next = ts.get(Some(&d.key), &format!("/api/v1/helpdesk/tickets/1/messages?limit=5&cursor={}", page.body["next_cursor"].as_str().unwrap())).await;
+        assert_eq!(next.body["data"][0]["seq"], 6);
+
+        let events = ts.get(Some(&d.key), "/api/v1/events?type=helpdesk.ticket.replied").await;
+        assert_eq!(events.body["total_count"], 15);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_requester_reply_reopens_and_closed_tickets_take_no_replies() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let d = desk(&ts, "acme").await;
+        create(&ts, &d, json!({"subject": "s", "body": "b", "requester_email": "a@x.example"})).await;
+        ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1/status", &json!({"status": "solved"}), None).await;
+        ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1/reply", &json!({"body": "still broken", "author": "requester"}), None).await;
+        assert_eq!(ts.get(Some(&d.key), "/api/v1/helpdesk/tickets/1").await.body["data"]["status"], "open");
+        ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1/status", &json!({"status": "solved"}), None).await;
+        ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1/status", &json!({"status": "closed"}), None).await;
+        let r = ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1/reply", &json!({"body": "hello?", "author": "requester"}), None).await;
+        r.assert_error(422, "validation_failed");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queues_agents_and_help_topics() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let d = desk(&ts, "acme").await;
+        for status in ["open", "pending", "pending"] {
+            let t = create(&ts, &d, json!({"subject": "s", "body": "b", "requester_email": "a@x.example", "queue_id": d.support})).await;
+            if status == "pending" {
+                let n = t.body["data"]["number"].as_i64().unwrap();
+                ts.post(Some(&d.key), &format!("/api/v1/helpdesk/tickets/{n}/status"), &json!({"status": "pending"}), None).await;
+            }
+        }
+        let c = ts.client(&d.key);
+        let queues = c.list_helpdesk_queues().send().await.unwrap().into_inner();
+        assert_eq!(queues.data.iter().map(|q| q.slug.as_str()).collect::<Vec<_>>(), vec!["billing", "support"], "name order");
+        let support = c.get_helpdesk_queue().id(d.support).send().await.unwrap().into_inner().data;
+        assert_eq!((support.ticket_counts.open, support.ticket_counts.pending, support.ticket_counts.solved), (1, 2, 0));
+        assert_eq!(queues.data[1].ticket_counts.pending, 2);
+        ts.get(Some(&d.key), "/api/v1/helpdesk/queues/999999").await.assert_error(404, "queue_not_found");
+
+        let agents = c.list_helpdesk_agents().send().await.unwrap().into_inner();
+        assert_eq!(agents.data.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), vec!["Alan", "Grace"]);
+        let billing_agents = c.list_helpdesk_agents().queue(d.billing).send().await.unwrap().into_inner();
+        assert_eq!(billing_agents.data.iter().map(|a| a.id).collect::<Vec<_>>(), vec![d.grace]);
+        let busy = c.list_helpdesk_agents().availability(types::AgentAvailability::Busy).send().await.unwrap().into_inner();
+        assert_eq!(busy.data.iter().map(|a| a.id).collect::<Vec<_>>(), vec![d.alan]);
+        let grace = c.get_helpdesk_agent().id(d.grace).send().await.unwrap().into_inner().data;
+        assert_eq!(grace.queue_ids, {
+            let mut v = vec![d.billing, d.support];
+            v.sort();
+            v
+        });
+        ts.get(Some(&d.key), "/api/v1/helpdesk/agents/999999").await.assert_error(404, "agent_not_found");
+
+        let topics = c.list_helpdesk_help_topics().send().await.unwrap().into_inner();
+        assert_eq!(topics.data.len(), 1);
+        let t = &topics.data[0];
+        assert_eq!((t.slug.as_str(), t.queue_id), ("orders", Some(d.billing)));
+        assert_eq!(t.fields[0].key, "order_number");
+        assert!(t.fields[0].required);
+        assert_eq!(t.fields[1].options, vec!["web", "app"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_helpdesk_operation_names_the_scope_it_needs() {
+    let ts = TestServer::start(&common::Backend::Sqlite).await;
+    let d = desk(&ts, "acme").await;
+    create(&ts, &d, json!({"subject": "s", "body": "b", "requester_email": "a@x.example"})).await;
+    let unrelated = ts.key(d.tenant, &["users:read"]).await;
+    let reader = ts.key(d.tenant, &["helpdesk:read"]).await;
+    let writer = ts.key(d.tenant, &["helpdesk:write"]).await;
+    let gets = [
+        ("/api/v1/helpdesk/tickets", "helpdesk:read"),
+        ("/api/v1/helpdesk/tickets/1", "helpdesk:read"),
+        ("/api/v1/helpdesk/tickets/1/messages", "helpdesk:read"),
+        ("/api/v1/helpdesk/queues", "helpdesk:read"),
+        (&*format!("/api/v1/helpdesk/queues/{}", d.billing).leak(), "helpdesk:read"),
+        ("/api/v1/helpdesk/agents", "helpdesk:read"),
+        (&*format!("/api/v1/helpdesk/agents/{}", d.grace).leak(), "helpdesk:read"),
+        ("/api/v1/helpdesk/help-topics", "helpdesk:read"),
+        ("/api/v1/helpdesk/tags", "helpdesk:read"),
+        ("/api/v1/helpdesk/audit", "helpdesk:admin"),
+    ];
+    for (path, scope) in gets {
+        let r = ts.get(Some(&unrelated), path).await;
+        r.assert_error(403, "insufficient_scope");
+        assert_eq!(r.body["error"]["extra"]["required_scope"], scope, "{path}");
+        let with = if scope == "helpdesk:admin" { ts.key(d.tenant, &["helpdesk:admin"]).await } else { reader.clone() };
+        assert_eq!(ts.get(Some(&with), path).await.status, 200, "{path}");
+    }
+    ts.get(Some(&writer), "/api/v1/helpdesk/audit").await.assert_error(403, "insufficient_scope");
+    let posts = [
+        ("/api/v1/helpdesk/tickets", json!({"subject": "s", "body": "b", "requester_email": "a@x.example"})),
+        ("/api/v1/helpdesk/tickets/1", json!({"subject": "t"})),
+        ("/api/v1/helpdesk/tickets/1/reply", json!({"body": "r", "agent_id": d.grace})),
+        ("/api/v1/helpdesk/tickets/1/status", json!({"status": "pending"})),
+    ];
+    for (path, body) in posts {
+        let r = ts.post(Some(&reader), path, &body, None).await;
+        r.assert_error(403, "insufficient_scope");
+        assert_eq!(r.body["error"]["extra"]["required_scope"], "helpdesk:write", "{path}");
+        let ok = ts.post(Some(&writer), path, &body, None).await;
+        assert!(ok.status == 200 || ok.status == 201, "{path}: {}", ok.text);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_tenant_reaches_another_tenants_helpdesk() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let a = desk(&ts, "acme").await;
+        let b = desk(&ts, "beta").await;
+        create(&ts, &a, json!({"subject": "secret", "body": "b", "requester_email": "a@x.example"})).await;
+        for path in ["/api/v1/helpdesk/tickets/1", "/api/v1/helpdesk/tickets/HD-000001/messages"] {
+            ts.get(Some(&b.key), path).await.assert_error(404, "ticket_not_found");
+        }
+        ts.post(Some(&b.key), "/api/v1/helpdesk/tickets/1/reply", &json!({"body": "x", "agent_id": b.grace}), None).await.assert_error(404, "ticket_not_found");
+        ts.post(Some(&b.key), "/api/v1/helpdesk/tickets/1/status", &json!({"status": "solved"}), None).await.assert_error(404, "ticket_not_found");
+        ts.post(Some(&b.key), "/api/v1/helpdesk/tickets/1", &json!({"subject": "mine"}), None).await.assert_error(404, "ticket_not_found");
+        ts.get(Some(&b.key), &format!("/api/v1/helpdesk/queues/{}", a.billing)).await.assert_error(404, "queue_not_found");
+        ts.get(Some(&b.key), &format!("/api/v1/helpdesk/agents/{}", a.grace)).await.assert_error(404, "agent_not_found");
+        let list = ts.get(Some(&b.key), "/api/v1/helpdesk/tickets").await;
+        assert_eq!(list.body["total_count"], 0);
+        let audit = ts.get(Some(&b.key), "/api/v1/helpdesk/audit?event_key=ticket.created").await;
+        assert_eq!(audit.body["total_count"], 0);
+        // B's ticket cannot borrow A's agent, queue, topic or user
+        create(&ts, &b, json!({"subject": "s", "body": "b", "requester_email": "a@x.example"})).await;
+        for (body, field) in [
+            (json!({"assignee_id": a.grace}), "assignee_id"),
+            (json!({"queue_id": a.support}), "queue_id"),
+            (json!({"help_topic_id": a.topic}), "help_topic_id"),
+        ] {
+            let r = ts.post(Some(&b.key), "/api/v1/helpdesk/tickets/1", &body, None).await;
+            assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], field);
+        }
+        let r = create(&ts, &b, json!({"subject": "s", "body": "b", "requester_user_id": a.user})).await;
+        assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "requester_user_id");
+        let _ = a.alan;
+    }
+}
