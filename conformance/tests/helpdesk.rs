@@ -473,6 +473,9 @@ async fn every_helpdesk_operation_names_the_scope_it_needs() {
     let ts = TestServer::start(&common::Backend::Sqlite).await;
     let d = desk(&ts, "acme").await;
     create(&ts, &d, json!({"subject": "s", "body": "b", "requester_email": "a@x.example"})).await;
+    create(&ts, &d, json!({"subject": "s2", "body": "b", "requester_email": "a@x.example"})).await;
+    let canned = ts.post(Some(&d.key), "/api/v1/helpdesk/canned-responses", &json!({"slug": "c", "title": "C", "body_md": "x"}), None).await;
+    let canned = canned.body["data"]["id"].as_i64().unwrap();
     let unrelated = ts.key(d.tenant, &["users:read"]).await;
     let reader = ts.key(d.tenant, &["helpdesk:read"]).await;
     let writer = ts.key(d.tenant, &["helpdesk:write"]).await;
@@ -487,6 +490,10 @@ async fn every_helpdesk_operation_names_the_scope_it_needs() {
         ("/api/v1/helpdesk/help-topics", "helpdesk:read"),
         ("/api/v1/helpdesk/tags", "helpdesk:read"),
         ("/api/v1/helpdesk/audit", "helpdesk:admin"),
+        ("/api/v1/helpdesk/canned-responses", "helpdesk:read"),
+        (&*format!("/api/v1/helpdesk/canned-responses/{canned}").leak(), "helpdesk:read"),
+        (&*format!("/api/v1/helpdesk/canned-responses/{canned}/render?ticket=1").leak(), "helpdesk:read"),
+        ("/api/v1/helpdesk/notification-prefs?scope=tenant_default", "helpdesk:read"),
     ];
     for (path, scope) in gets {
         let r = ts.get(Some(&unrelated), path).await;
@@ -501,6 +508,10 @@ async fn every_helpdesk_operation_names_the_scope_it_needs() {
         ("/api/v1/helpdesk/tickets/1", json!({"subject": "t"})),
         ("/api/v1/helpdesk/tickets/1/reply", json!({"body": "r", "agent_id": d.grace})),
         ("/api/v1/helpdesk/tickets/1/status", json!({"status": "pending"})),
+        ("/api/v1/helpdesk/tickets/2/merge", json!({"into": "1"})),
+        ("/api/v1/helpdesk/canned-responses", json!({"slug": "d", "title": "D", "body_md": "x"})),
+        (&*format!("/api/v1/helpdesk/canned-responses/{canned}").leak(), json!({"title": "C2"})),
+        (&*format!("/api/v1/helpdesk/canned-responses/{canned}/delete").leak(), json!({})),
     ];
     for (path, body) in posts {
         let r = ts.post(Some(&reader), path, &body, None).await;
@@ -509,6 +520,9 @@ async fn every_helpdesk_operation_names_the_scope_it_needs() {
         let ok = ts.post(Some(&writer), path, &body, None).await;
         assert!(ok.status == 200 || ok.status == 201, "{path}: {}", ok.text);
     }
+    let prefs = json!({"scope": "tenant_default", "event_key": "ticket.created", "channel": "email", "enabled": true});
+    let r = ts.post(Some(&writer), "/api/v1/helpdesk/notification-prefs", &prefs, None).await;
+    assert_eq!(r.body["error"]["extra"]["required_scope"], "helpdesk:admin");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -544,4 +558,176 @@ async fn no_tenant_reaches_another_tenants_helpdesk() {
         assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "requester_user_id");
         let _ = a.alan;
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn canned_responses_crud_and_render() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let d = desk(&ts, "acme").await;
+        create(&ts, &d, json!({"subject": "Refund?", "body": "b", "requester_user_id": d.user, "queue_id": d.billing})).await;
+        ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1", &json!({"assignee_id": d.grace}), None).await;
+        let c = ts.client(&d.key);
+        // the page's example body
+        let created = c
+            .create_helpdesk_canned_response()
+            .body(types::CannedResponseCreate::builder()
+                .slug("refund-policy")
+                .title("Refund policy")
+                .body_md("Hi {{requester.first_name}},\n\nOur refund policy is 14 days. {{ticket.reference}} is within that window.\n\n— {{agent.first_name}}, {{queue.name}}")
+                .queue_id(None)
+                .is_active(true)
+                .sort_order(100))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status().as_u16(), 201);
+        let canned = created.into_inner().data;
+        assert_eq!((canned.is_active, canned.sort_order, canned.queue_id), (true, 100, None));
+        let rendered = c.render_helpdesk_canned_response().id(canned.id).ticket("HD-000001").send().await.unwrap().into_inner().data;
+        assert_eq!(rendered.body, "Hi Ada,\n\nOur refund policy is 14 days. HD-000001 is within that window.\n\n— Grace, Billing");
+        assert_eq!(rendered.placeholders, vec!["requester.first_name", "ticket.reference", "agent.first_name", "queue.name"]);
+        let as_alan = ts.get(Some(&d.key), &format!("/api/v1/helpdesk/canned-responses/{}/render?ticket=1&agent_id={}", canned.id, d.alan)).await;
+        assert!(as_alan.body["data"]["body"].as_str().unwrap().contains("— Alan, Billing"));
+        ts.get(Some(&d.key), &format!("/api/v1/helpdesk/canned-responses/{}/render?ticket=HD-000099", canned.id)).await.assert_error(404, "ticket_not_found");
+        ts.get(Some(&d.key), "/api/v1/helpdesk/canned-responses/999999/render?ticket=1").await.assert_error(404, "canned_response_not_found");
+        ts.get(Some(&d.key), &format!("/api/v1/helpdesk/canned-responses/{}/render", canned.id)).await.assert_error(400, "invalid_parameter");
+
+        // an unknown placeholder is a 422 naming it
+        let r = ts.post(Some(&d.key), "/api/v1/helpdesk/canned-responses", &json!({"slug": "bad", "title": "Bad", "body_md": "Hi {{requester.nickname}}"}), None).await;
+        r.assert_error(422, "validation_failed");
+        assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "body_md");
+        assert!(r.body["error"]["extra"]["fields"][0]["problem"].as_str().unwrap().contains("requester.nickname"));
+        let r = ts.post(Some(&d.key), "/api/v1/helpdesk/canned-responses", &json!({"slug": "refund-policy", "title": "Again", "body_md": "x"}), None).await;
+        r.assert_error(409, "conflict");
+        let r = ts.post(Some(&d.key), "/api/v1/helpdesk/canned-responses", &json!({"slug": "q", "title": "Q", "body_md": "x", "queue_id": 999999}), None).await;
+        assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "queue_id");
+
+        let second = ts.post(Some(&d.key), "/api/v1/helpdesk/canned-responses", &json!({"slug": "thanks", "title": "Thanks", "body_md": "Thanks!", "sort_order": 10, "queue_id": d.support}), None).await;
+        let second_id = second.body["data"]["id"].as_i64().unwrap();
+        let list = c.list_helpdesk_canned_responses().send().await.unwrap().into_inner();
+        assert_eq!(list.data.iter().map(|x| x.slug.as_str()).collect::<Vec<_>>(), vec!["thanks", "refund-policy"], "sort_order first");
+        let by_queue = c.list_helpdesk_canned_responses().queue(d.support).send().await.unwrap().into_inner();
+        assert_eq!(by_queue.total_count, 1);
+
+        let upd = ts.post(Some(&d.key), &format!("/api/v1/helpdesk/canned-responses/{second_id}"), &json!({"is_active": false, "clear": ["queue_id"]}), None).await;
+        assert_eq!((upd.body["data"]["is_active"].as_bool(), upd.body["data"]["queue_id"].is_null(), upd.body["data"]["title"].as_str()), (Some(false), true, Some("Thanks")));
+        let active = c.list_helpdesk_canned_responses().is_active(true).send().await.unwrap().into_inner();
+        assert_eq!(active.total_count, 1);
+        let r = ts.post(Some(&d.key), &format!("/api/v1/helpdesk/canned-responses/{second_id}"), &json!({"body_md": "{{nope}}"}), None).await;
+        r.assert_error(422, "validation_failed");
+        let del = ts.post(Some(&d.key), &format!("/api/v1/helpdesk/canned-responses/{second_id}/delete"), &json!({}), None).await;
+        assert_eq!(del.body["data"], json!({"id": second_id, "object": "helpdesk_canned_response", "deleted": true}));
+        ts.get(Some(&d.key), &format!("/api/v1/helpdesk/canned-responses/{second_id}")).await.assert_error(404, "canned_response_not_found");
+        let audit = ts.get(Some(&d.key), "/api/v1/helpdesk/audit?limit=200").await;
+        let keys: Vec<&str> = audit.body["data"].as_array().unwrap().iter().map(|a| a["event_key"].as_str().unwrap()).collect();
+        for k in ["canned_response.created", "canned_response.updated", "canned_response.deleted"] {
+            assert!(keys.contains(&k), "{k} audited: {keys:?}");
+        }
+        // another tenant cannot see or render it
+        let other = desk(&ts, "beta").await;
+        ts.get(Some(&other.key), &format!("/api/v1/helpdesk/canned-responses/{}", canned.id)).await.assert_error(404, "canned_response_not_found");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn notification_preferences_resolve_to_the_closest_setting() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let d = desk(&ts, "acme").await;
+        let admin = ts.key(d.tenant, &["helpdesk:admin"]).await;
+        let c = ts.client(&admin);
+        let defaults = c.get_helpdesk_notification_prefs().scope(types::NotificationScope::TenantDefault).scope_id(0).send().await.unwrap().into_inner();
+        assert_eq!(defaults.data.len(), 8);
+        assert!(defaults.data.iter().all(|p| p.enabled && p.source == types::NotificationPrefSource::BuiltIn));
+
+        let set = |body: Value| {
+            let (ts, key) = (&ts, admin.clone());
+            async move { ts.post(Some(&key), "/api/v1/helpdesk/notification-prefs", &body, None).await }
+        };
+        let r = set(json!({"scope": "tenant_default", "scope_id": 0, "event_key": "ticket.created", "channel": "email", "enabled": false})).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let pick = |r: &Reply, k: &str, ch: &str| r.body["data"].as_array().unwrap().iter().find(|p| p["event_key"] == k && p["channel"] == ch).unwrap().clone();
+        assert_eq!(pick(&r, "ticket.created", "email"), json!({"event_key": "ticket.created", "channel": "email", "enabled": false, "source": "tenant_default"}));
+        let agent_view = ts.get(Some(&d.key), &format!("/api/v1/helpdesk/notification-prefs?scope=agent&scope_id={}", d.grace)).await;
+        assert_eq!(pick(&agent_view, "ticket.created", "email")["source"], "tenant_default", "inherited");
+        let r = set(json!({"scope": "agent", "scope_id": d.grace, "event_key": "ticket.created", "channel": "email", "enabled": true})).await;
+        assert_eq!(pick(&r, "ticket.created", "email"), json!({"event_key": "ticket.created", "channel": "email", "enabled": true, "source": "agent"}));
+        let r = set(json!({"scope": "agent", "scope_id": d.grace, "event_key": "ticket.created", "channel": "email", "enabled": false})).await;
+        assert_eq!(pick(&r, "ticket.created", "email")["enabled"], false, "set again: updated, not duplicated");
+        let requester = ts.get(Some(&d.key), &format!("/api/v1/helpdesk/notification-prefs?scope=requester&scope_id={}", d.user)).await;
+        assert_eq!(pick(&requester, "ticket.created", "email")["source"], "tenant_default");
+        assert_eq!(pick(&requester, "ticket.replied", "in_app")["source"], "built_in");
+
+        ts.get(Some(&d.key), "/api/v1/helpdesk/notification-prefs?scope=agent&scope_id=999999").await.assert_error(404, "agent_not_found");
+        ts.get(Some(&d.key), "/api/v1/helpdesk/notification-prefs?scope=requester&scope_id=999999").await.assert_error(404, "user_not_found");
+        ts.get(Some(&d.key), "/api/v1/helpdesk/notification-prefs").await.assert_error(400, "invalid_parameter");
+        ts.get(Some(&d.key), "/api/v1/helpdesk/notification-prefs?scope=tenant_default&scope_id=5").await.assert_error(422, "validation_failed");
+        let r = set(json!({"scope": "agent", "scope_id": d.grace, "event_key": "ticket.exploded", "channel": "email", "enabled": true})).await;
+        assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "event_key");
+        // setting takes helpdesk:admin
+        let r = ts.post(Some(&ts.key(d.tenant, &["helpdesk:write"]).await), "/api/v1/helpdesk/notification-prefs",
+            &json!({"scope": "tenant_default", "event_key": "ticket.created", "channel": "email", "enabled": true}), None).await;
+        r.assert_error(403, "insufficient_scope");
+        assert_eq!(r.body["error"]["extra"]["required_scope"], "helpdesk:admin");
+        let audit = ts.get(Some(&admin), "/api/v1/helpdesk/audit?event_key=notification_pref.set").await;
+        assert_eq!(audit.body["total_count"], 3);
+        // another tenant's defaults are its own
+        let other = desk(&ts, "beta").await;
+        let theirs = ts.get(Some(&other.key), "/api/v1/helpdesk/notification-prefs?scope=tenant_default").await;
+        assert_eq!(pick(&theirs, "ticket.created", "email")["source"], "built_in");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn merging_moves_the_thread_and_closes_the_source() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let d = desk(&ts, "acme").await;
+        create(&ts, &d, json!({"subject": "Target", "body": "t1", "requester_email": "a@x.example", "tags": ["refund"]})).await;
+        create(&ts, &d, json!({"subject": "Source", "body": "s1", "requester_email": "a@x.example", "tags": ["vip", "refund"]})).await;
+        ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1/reply", &json!({"body": "t2", "agent_id": d.grace}), None).await;
+        ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/2/reply", &json!({"body": "s2", "author": "requester"}), None).await;
+        let c = ts.client(&d.key);
+        let merged = c.merge_helpdesk_ticket().ref_("HD-000002").body(types::TicketMerge::builder().into("HD-000001")).send().await.unwrap().into_inner().data;
+        assert_eq!(merged.number, 1);
+        assert_eq!(merged.tags, vec!["refund", "vip"]);
+        assert_eq!(merged.message_count, 5);
+        let thread = c.list_helpdesk_ticket_messages().ref_("1").send().await.unwrap().into_inner().data;
+        let bodies: Vec<&str> = thread.iter().map(|m| m.body.as_str()).collect();
+        assert_eq!(&bodies[..4], ["t1", "t2", "s1", "s2"]);
+        assert_eq!(thread[4].author_kind, types::MessageAuthorKind::System);
+        assert_eq!(thread.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
+        let source = c.get_helpdesk_ticket().ref_("2").send().await.unwrap().into_inner().data;
+        assert_eq!((source.status, source.merged_into_id, source.message_count), (types::TicketStatus::Closed, Some(merged.id), 0));
+
+        let r = ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1/merge", &json!({"into": "1"}), None).await;
+        assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "into");
+        let r = ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1/merge", &json!({"into": "HD-000002"}), None).await;
+        assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "into", "closed target");
+        let r = ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1/merge", &json!({"into": "77"}), None).await;
+        assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "into");
+        ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/9/merge", &json!({"into": "1"}), None).await.assert_error(404, "ticket_not_found");
+        let audit = ts.get(Some(&d.key), "/api/v1/helpdesk/audit?event_key=ticket.merged").await;
+        assert_eq!(audit.body["total_count"], 2);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_seeds_a_working_helpdesk() {
+    let ts = TestServer::start(&common::Backend::Sqlite).await;
+    let seed = mobieus_server::demo::seed_demo(ts.db()).await.unwrap();
+    let get = |p: &'static str| {
+        let (ts, key) = (&ts, seed.key.clone());
+        async move { ts.get(Some(&key), p).await }
+    };
+    assert_eq!(get("/api/v1/helpdesk/queues").await.body["total_count"], 2);
+    assert_eq!(get("/api/v1/helpdesk/agents").await.body["total_count"], 3);
+    assert_eq!(get("/api/v1/helpdesk/help-topics").await.body["total_count"], 2);
+    let tickets = get("/api/v1/helpdesk/tickets").await;
+    assert_eq!(tickets.body["total_count"], 6);
+    assert_eq!(get("/api/v1/helpdesk/tickets?status=solved").await.body["total_count"], 2);
+    let thread = get("/api/v1/helpdesk/tickets/1/messages").await;
+    assert_eq!(thread.body["total_count"], 3, "request, reply and internal note");
+    assert!(get("/api/v1/helpdesk/audit").await.body["total_count"].as_i64().unwrap() > 10);
 }

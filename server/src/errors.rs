@@ -11,6 +11,7 @@ use crate::db::StoreError;
 pub fn store_error(resource: &'static str) -> impl Fn(StoreError) -> ApiError {
     move |e| match e {
         StoreError::NotFound => ApiError::not_found(resource),
+        StoreError::MissingRow(other) => ApiError::not_found(other),
         StoreError::Conflict(field) => {
             ApiError::conflict(format!("That {field} is already taken by another {}.", resource.replace('_', " ")))
                 .with_extra(json!({ "field": field }))

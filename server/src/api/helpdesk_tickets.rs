@@ -1,7 +1,7 @@
 use mobieus_api::server::{
     ChangeHelpdeskTicketStatusHeaders, ChangeHelpdeskTicketStatusPath, CreateHelpdeskTicketHeaders,
     GetHelpdeskTicketPath, HelpdeskTicketsService, ListHelpdeskTicketMessagesPath, ListHelpdeskTicketMessagesQuery,
-    ListHelpdeskTicketsQuery, ReplyHelpdeskTicketHeaders, ReplyHelpdeskTicketPath, UpdateHelpdeskTicketHeaders,
+    ListHelpdeskTicketsQuery, MergeHelpdeskTicketHeaders, MergeHelpdeskTicketPath, ReplyHelpdeskTicketHeaders, ReplyHelpdeskTicketPath, UpdateHelpdeskTicketHeaders,
     UpdateHelpdeskTicketPath,
 };
 use mobieus_api::support::{ApiError, Call};
@@ -15,7 +15,7 @@ use crate::errors::store_error;
 use crate::scopes;
 use crate::store::helpdesk_audit::Actor;
 use crate::store::helpdesk_tickets::{
-    parse_ref, reference, ticket_create, ticket_get, ticket_list, ticket_messages, ticket_reply, ticket_set_status,
+    parse_ref, reference, ticket_create, ticket_get, ticket_list, ticket_merge, ticket_messages, ticket_reply, ticket_set_status,
     ticket_update, Message, NewReply, NewTicket, Ticket, TicketChanges, TicketFilter, TicketPosition, TicketSort,
 };
 
@@ -210,6 +210,21 @@ impl HelpdeskTicketsService for AppContext {
     ) -> Result<types::TicketEnvelope, ApiError> {
         let to = body.status.to_string();
         let ticket = ticket_set_status(&call.context().db, call.principal.tenant_id, number(&path.r#ref)?, &to, actor(call, body.agent_id))
+            .await
+            .map_err(store_error("ticket"))?;
+        envelope(ticket)
+    }
+
+    async fn merge_helpdesk_ticket(
+        call: &Call<'_, Self>,
+        path: MergeHelpdeskTicketPath,
+        _headers: MergeHelpdeskTicketHeaders,
+        body: types::TicketMerge,
+    ) -> Result<types::TicketEnvelope, ApiError> {
+        let source = number(&path.r#ref)?;
+        let into = body.into.to_string();
+        let target = parse_ref(&into).ok_or_else(|| ApiError::field("into", "must be a ticket number (123) or reference (HD-000123)"))?;
+        let ticket = ticket_merge(&call.context().db, call.principal.tenant_id, source, target, actor(call, None))
             .await
             .map_err(store_error("ticket"))?;
         envelope(ticket)

@@ -5,7 +5,9 @@
 
 mod events;
 mod helpdesk_audit;
+mod helpdesk_canned;
 mod helpdesk_directory;
+mod helpdesk_notification_prefs;
 mod helpdesk_tags;
 mod helpdesk_tickets;
 mod meta;

@@ -39,6 +39,9 @@ pub enum StoreError {
     Pool(String),
     #[error("migration: {0}")]
     Migration(String),
+    /// A row the request names (not the operation's own resource) is missing.
+    #[error("no such {0}")]
+    MissingRow(&'static str),
     /// A business rule refused the input: (field, problem) pairs.
     #[error("invalid input: {0:?}")]
     Invalid(Vec<(String, String)>),

@@ -239,9 +239,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    helpdesk_canned_responses (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        slug -> Text,
+        title -> Text,
+        body_md -> Text,
+        queue_id -> Nullable<BigInt>,
+        is_active -> Bool,
+        sort_order -> BigInt,
+        created_at -> UtcTs,
+        updated_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    helpdesk_notification_prefs (tenant_id, scope, scope_id, event_key, channel) {
+        tenant_id -> BigInt,
+        scope -> Text,
+        scope_id -> BigInt,
+        event_key -> Text,
+        channel -> Text,
+        enabled -> Bool,
+        updated_at -> UtcTs,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants, api_keys, server_secrets, rate_limit_counters, idempotency_keys, events, users, posts, helpdesk_tags,
     helpdesk_queues, helpdesk_agents, helpdesk_agent_queues, helpdesk_help_topics, helpdesk_ticket_counters,
-    helpdesk_tickets, helpdesk_ticket_tags, helpdesk_messages, helpdesk_audit_events,
+    helpdesk_tickets, helpdesk_ticket_tags, helpdesk_messages, helpdesk_audit_events, helpdesk_canned_responses,
+    helpdesk_notification_prefs,
 );

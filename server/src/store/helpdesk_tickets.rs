@@ -626,6 +626,84 @@ pub async fn ticket_reply(db: &Db, tenant: i64, number: i64, reply: &NewReply, a
     })
 }
 
+/// Moves the source's thread (after the target's messages) and tags into the
+/// target, adds a system note there, and closes the source.
+pub async fn ticket_merge(db: &Db, tenant: i64, source: i64, target: i64, actor: Actor) -> Result<Ticket, StoreError> {
+    if source == target {
+        return Err(StoreError::invalid("into", "a ticket cannot merge into itself"));
+    }
+    let now = Ts::now();
+    write_tx!(db, |conn| {
+        let src = ticket_by_number!(conn, tenant, source);
+        let dst: TicketRow = t::table
+            .filter(t::tenant_id.eq(tenant).and(t::number.eq(target)))
+            .select(TicketRow::as_select())
+            .first(conn)
+            .await
+            .optional()?
+            .ok_or_else(|| StoreError::invalid("into", "no such ticket"))?;
+        if src.status == "closed" {
+            return Err(StoreError::invalid("ref", "a closed ticket cannot be merged"));
+        }
+        if dst.status == "closed" {
+            return Err(StoreError::invalid("into", "cannot merge into a closed ticket"));
+        }
+        // reserve the target's seqs for the moved messages and the note
+        let moved = src.message_count;
+        let count: i64 = diesel::update(t::table.filter(t::tenant_id.eq(tenant).and(t::id.eq(dst.id))))
+            .set((t::message_count.eq(t::message_count + moved + 1), t::updated_at.eq(now)))
+            .returning(t::message_count)
+            .get_result(conn)
+            .await?;
+        let base = count - moved - 1;
+        diesel::update(m::table.filter(m::tenant_id.eq(tenant).and(m::ticket_id.eq(src.id))))
+            .set((m::ticket_id.eq(dst.id), m::seq.eq(m::seq + base)))
+            .execute(conn)
+            .await?;
+        diesel::insert_into(m::table)
+            .values((
+                m::tenant_id.eq(tenant),
+                m::ticket_id.eq(dst.id),
+                m::seq.eq(count),
+                m::internal.eq(true),
+                m::author_kind.eq("system"),
+                m::body.eq(format!("{} was merged into this ticket ({moved} message(s) moved).", reference(src.number))),
+                m::created_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        let src_tags: Vec<i64> = tt::table.filter(tt::tenant_id.eq(tenant).and(tt::ticket_id.eq(src.id))).select(tt::tag_id).load(conn).await?;
+        for tag in src_tags {
+            diesel::insert_into(tt::table)
+                .values((tt::tenant_id.eq(tenant), tt::ticket_id.eq(dst.id), tt::tag_id.eq(tag)))
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
+        }
+        diesel::update(t::table.filter(t::tenant_id.eq(tenant).and(t::id.eq(src.id))))
+            .set((t::status.eq("closed"), t::merged_into_id.eq(Some(dst.id)), t::message_count.eq(0_i64), t::updated_at.eq(now)))
+            .execute(conn)
+            .await?;
+        diesel::insert_into(events::table)
+            .values(NewEvent::new(tenant, "helpdesk.ticket.status_changed", json!({
+                "ticket_id": src.id, "reference": reference(src.number), "from": src.status, "to": "closed", "merged_into_id": dst.id,
+            })))
+            .execute(conn)
+            .await?;
+        for (ticket, role) in [(src.id, "source"), (dst.id, "target")] {
+            diesel::insert_into(au::table)
+                .values(AuditEntry::new(tenant, "ticket.merged", actor, Some(ticket), None, Some(json!({
+                    "role": role, "source": reference(src.number), "target": reference(dst.number), "messages_moved": moved,
+                }))))
+                .execute(conn)
+                .await?;
+        }
+        let row = t::table.filter(t::tenant_id.eq(tenant).and(t::id.eq(dst.id))).select(TicketRow::as_select()).first(conn).await?;
+        let tags = tags_of!(conn, tenant, vec![dst.id]).remove(&dst.id).unwrap_or_default();
+        Ok(Ticket { row, tags })
+    })
+}
+
 /// The thread, oldest first; internal notes only when asked for.
 pub async fn ticket_messages(db: &Db, tenant: i64, number: i64, include_internal: bool, after_seq: Option<i64>, limit: i64) -> Result<Page<Message>, StoreError> {
     with_conn!(db, |conn| {

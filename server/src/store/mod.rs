@@ -5,6 +5,8 @@ pub mod api_keys;
 pub mod events;
 pub mod helpdesk_agents;
 pub mod helpdesk_audit;
+pub mod helpdesk_canned;
+pub mod helpdesk_notification_prefs;
 pub mod helpdesk_queues;
 pub mod helpdesk_tickets;
 pub mod helpdesk_topics;

@@ -1,3 +1,5 @@
+DROP TABLE helpdesk_notification_prefs;
+DROP TABLE helpdesk_canned_responses;
 DROP TABLE helpdesk_audit_events;
 DROP TABLE helpdesk_messages;
 DROP TABLE helpdesk_ticket_tags;

@@ -124,3 +124,31 @@ CREATE TABLE helpdesk_audit_events (
 );
 CREATE INDEX helpdesk_audit_events_key ON helpdesk_audit_events (tenant_id, event_key, id);
 CREATE INDEX helpdesk_audit_events_actor ON helpdesk_audit_events (tenant_id, actor_kind, id);
+
+CREATE TABLE helpdesk_canned_responses (
+    id         INTEGER PRIMARY KEY,
+    tenant_id  INTEGER NOT NULL REFERENCES tenants (id),
+    slug       TEXT NOT NULL,
+    title      TEXT NOT NULL,
+    body_md    TEXT NOT NULL,
+    queue_id   INTEGER,
+    is_active  INTEGER NOT NULL,
+    sort_order INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (tenant_id, id),
+    UNIQUE (tenant_id, slug),
+    FOREIGN KEY (tenant_id, queue_id) REFERENCES helpdesk_queues (tenant_id, id)
+);
+CREATE INDEX helpdesk_canned_responses_order ON helpdesk_canned_responses (tenant_id, sort_order, id);
+
+CREATE TABLE helpdesk_notification_prefs (
+    tenant_id  INTEGER NOT NULL REFERENCES tenants (id),
+    scope      TEXT NOT NULL,
+    scope_id   INTEGER NOT NULL,
+    event_key  TEXT NOT NULL,
+    channel    TEXT NOT NULL,
+    enabled    INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, scope, scope_id, event_key, channel)
+);
