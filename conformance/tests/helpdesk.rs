@@ -305,6 +305,13 @@ async fn every_status_transition_is_enforced() {
         let allowed_count = ALL.iter().flat_map(|f| ALL.iter().map(move |t| (*f, *t))).filter(|(f, t)| allowed(f, t)).count();
         assert_eq!(audit.body["total_count"], allowed_count as i64, "one audit entry per transition made by the agent");
         assert_eq!(audit.body["data"][0]["actor_id"], d.grace);
+        let everything = ts.get(Some(&d.key), "/api/v1/helpdesk/audit").await;
+        assert!(everything.body["total_count"].as_i64().unwrap() > 50);
+        assert_eq!(everything.body["data"].as_array().unwrap().len(), 50, "the audit log pages by 50 unless asked");
+        let big = ts.get(Some(&d.key), "/api/v1/helpdesk/audit?limit=200").await;
+        assert!(big.body["data"].as_array().unwrap().len() > 50, "up to 200 a page");
+        ts.get(Some(&d.key), "/api/v1/helpdesk/audit?limit=201").await.assert_error(400, "invalid_parameter");
+        ts.get(Some(&d.key), "/api/v1/helpdesk/audit?actor_kind=robot").await.assert_error(400, "invalid_parameter");
         let events = ts.get(Some(&d.key), "/api/v1/events?type=helpdesk.ticket.status_changed&limit=1").await;
         assert!(events.body["data"][0]["data"]["to"].is_string());
     }
@@ -728,6 +735,36 @@ async fn the_demo_seeds_a_working_helpdesk() {
     assert_eq!(tickets.body["total_count"], 6);
     assert_eq!(get("/api/v1/helpdesk/tickets?status=solved").await.body["total_count"], 2);
     let thread = get("/api/v1/helpdesk/tickets/1/messages").await;
-    assert_eq!(thread.body["total_count"], 3, "request, reply and internal note");
+    assert_eq!(thread.body["total_count"], 4, "request, reply, internal note and the receipt");
+    assert_eq!(thread.body["data"][3]["attachments"][0]["name"], "receipt-A-1000.txt");
     assert!(get("/api/v1/helpdesk/audit").await.body["total_count"].as_i64().unwrap() > 10);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replies_carry_attachments_of_the_tenants_files() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let d = desk(&ts, "acme").await;
+        let other = desk(&ts, "beta").await;
+        use mobieus_server::store::files::file_create;
+        let pdf = file_create(ts.db(), d.tenant, Some(d.user), "receipt.pdf", "application/pdf", b"%PDF-1.4 fake").await.unwrap();
+        let png = file_create(ts.db(), d.tenant, None, "shot.png", "image/png", &[137, 80, 78, 71]).await.unwrap();
+        let foreign = file_create(ts.db(), other.tenant, None, "theirs.txt", "text/plain", b"x").await.unwrap();
+        create(&ts, &d, json!({"subject": "s", "body": "b", "requester_email": "a@x.example"})).await;
+        let r = ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1/reply", &json!({"body": "see attached", "author": "requester", "attachment_file_ids": [png.id, pdf.id]}), None).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.body["data"]["attachments"], json!([
+            {"file_id": png.id, "name": "shot.png", "content_type": "image/png", "size_bytes": 4},
+            {"file_id": pdf.id, "name": "receipt.pdf", "content_type": "application/pdf", "size_bytes": 13},
+        ]));
+        for (ids, field) in [(json!([foreign.id]), "attachment_file_ids[0]"), (json!([pdf.id, 999999]), "attachment_file_ids[1]"), (json!([pdf.id, pdf.id]), "attachment_file_ids[1]")] {
+            let r = ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1/reply", &json!({"body": "x", "agent_id": d.grace, "attachment_file_ids": ids}), None).await;
+            r.assert_error(422, "validation_failed");
+            assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], field);
+        }
+        let thread = ts.client(&d.key).list_helpdesk_ticket_messages().ref_("1").send().await.unwrap().into_inner().data;
+        assert!(thread[0].attachments.is_empty());
+        assert_eq!(thread[1].attachments.iter().map(|a| a.file_id).collect::<Vec<_>>(), vec![png.id, pdf.id]);
+        assert_eq!(thread.len(), 2, "refused replies wrote nothing");
+    }
 }

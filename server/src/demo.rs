@@ -8,6 +8,7 @@ use crate::store::api_keys::{key_create, NewKey};
 use crate::store::posts::post_create;
 use crate::store::tags::tag_create;
 use crate::store::tenants::{tenant_by_slug, tenant_create};
+use crate::store::files::file_create;
 use crate::store::helpdesk_agents::agent_create;
 use crate::store::helpdesk_audit::Actor;
 use crate::store::helpdesk_queues::queue_create;
@@ -118,6 +119,7 @@ async fn seed_helpdesk(db: &Db, tenant: i64, user_ids: &[i64]) -> Result<(), Sto
         ("App crashes when uploading a photo", "bug", "high"),
         ("Invoice address is wrong", "billing", "normal"),
     ];
+    let receipt = file_create(db, tenant, Some(user_ids[0]), "receipt-A-1000.txt", "text/plain", b"Order A-1000\nTotal: 49.00 EUR\nCharged: twice\n").await?;
     let api = Actor::system();
     for (i, (subject, tag, priority)) in subjects.iter().enumerate() {
         let user = user_ids[(i * 5) % user_ids.len()];
@@ -142,10 +144,14 @@ async fn seed_helpdesk(db: &Db, tenant: i64, user_ids: &[i64]) -> Result<(), Sto
         };
         let ticket = ticket_create(db, tenant, &new, api).await?;
         let agent = agents[i % agents.len()].id;
-        let reply = NewReply { body: "Thanks for writing in; looking into it now.".into(), internal: false, author: "agent".into(), agent_id: Some(agent) };
+        let reply = NewReply { body: "Thanks for writing in; looking into it now.".into(), internal: false, author: "agent".into(), agent_id: Some(agent), attachment_file_ids: vec![] };
         ticket_reply(db, tenant, ticket.row.number, &reply, Actor::agent(agent)).await?;
-        let note = NewReply { body: "Checked the payment provider; see case notes.".into(), internal: true, author: "agent".into(), agent_id: Some(agent) };
+        let note = NewReply { body: "Checked the payment provider; see case notes.".into(), internal: true, author: "agent".into(), agent_id: Some(agent), attachment_file_ids: vec![] };
         ticket_reply(db, tenant, ticket.row.number, &note, Actor::agent(agent)).await?;
+        if i == 0 {
+            let proof = NewReply { body: "Here is my receipt.".into(), internal: false, author: "requester".into(), agent_id: None, attachment_file_ids: vec![receipt.id] };
+            ticket_reply(db, tenant, ticket.row.number, &proof, Actor::requester(Some(user))).await?;
+        }
         match i % 3 {
             1 => {
                 ticket_set_status(db, tenant, ticket.row.number, "pending", Actor::agent(agent)).await?;

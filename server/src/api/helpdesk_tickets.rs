@@ -15,7 +15,7 @@ use crate::errors::store_error;
 use crate::scopes;
 use crate::store::helpdesk_audit::Actor;
 use crate::store::helpdesk_tickets::{
-    parse_ref, reference, ticket_create, ticket_get, ticket_list, ticket_merge, ticket_messages, ticket_reply, ticket_set_status,
+    parse_ref, reference, Attachment, ticket_create, ticket_get, ticket_list, ticket_merge, ticket_messages, ticket_reply, ticket_set_status,
     ticket_update, Message, NewReply, NewTicket, Ticket, TicketChanges, TicketFilter, TicketPosition, TicketSort,
 };
 
@@ -52,7 +52,7 @@ pub fn ticket_out(t: Ticket) -> Result<types::Ticket, ApiError> {
     })
 }
 
-fn message_out(m: Message) -> Result<types::Message, ApiError> {
+fn message_out((m, attachments): (Message, Vec<Attachment>)) -> Result<types::Message, ApiError> {
     Ok(types::Message {
         id: m.id,
         ticket_id: m.ticket_id,
@@ -61,6 +61,10 @@ fn message_out(m: Message) -> Result<types::Message, ApiError> {
         author_kind: enum_out(&m.author_kind, "message author")?,
         author_agent_id: m.author_agent_id,
         body: m.body,
+        attachments: attachments
+            .into_iter()
+            .map(|a| types::MessageAttachment { file_id: a.file_id, name: a.name, content_type: a.content_type, size_bytes: a.size_bytes })
+            .collect(),
         created_at: m.created_at.0,
     })
 }
@@ -195,7 +199,13 @@ impl HelpdeskTicketsService for AppContext {
     ) -> Result<types::MessageEnvelope, ApiError> {
         let author = body.author.to_string();
         let who = if author == "requester" { Actor::requester(None) } else { actor(call, body.agent_id) };
-        let reply = NewReply { body: body.body.to_string(), internal: body.internal, author, agent_id: body.agent_id };
+        let reply = NewReply {
+            body: body.body.to_string(),
+            internal: body.internal,
+            author,
+            agent_id: body.agent_id,
+            attachment_file_ids: body.attachment_file_ids,
+        };
         let message = ticket_reply(&call.context().db, call.principal.tenant_id, number(&path.r#ref)?, &reply, who)
             .await
             .map_err(store_error("ticket"))?;
@@ -243,7 +253,7 @@ impl HelpdeskTicketsService for AppContext {
         let page = ticket_messages(&call.context().db, call.principal.tenant_id, number, include_internal, paging.id()?, paging.fetch())
             .await
             .map_err(store_error("ticket"))?;
-        let (rows, next_cursor, has_more) = paging.finish(call, page.rows, |m| json!([m.seq]));
+        let (rows, next_cursor, has_more) = paging.finish(call, page.rows, |(m, _)| json!([m.seq]));
         Ok(types::MessageList {
             data: rows.into_iter().map(message_out).collect::<Result<_, _>>()?,
             next_cursor,

@@ -270,10 +270,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    files (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        owner_id -> Nullable<BigInt>,
+        kind -> Text,
+        name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        created_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    helpdesk_message_attachments (tenant_id, message_id, file_id) {
+        tenant_id -> BigInt,
+        message_id -> BigInt,
+        file_id -> BigInt,
+        position -> Integer,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants, api_keys, server_secrets, rate_limit_counters, idempotency_keys, events, users, posts, helpdesk_tags,
     helpdesk_queues, helpdesk_agents, helpdesk_agent_queues, helpdesk_help_topics, helpdesk_ticket_counters,
     helpdesk_tickets, helpdesk_ticket_tags, helpdesk_messages, helpdesk_audit_events, helpdesk_canned_responses,
-    helpdesk_notification_prefs,
+    helpdesk_notification_prefs, files, helpdesk_message_attachments,
 );

@@ -15,7 +15,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::{json, Map, Value};
 
 use crate::db::schema::{
-    events, helpdesk_agents as ag, helpdesk_audit_events as au, helpdesk_help_topics as ht, helpdesk_messages as m,
+    events, files as fl, helpdesk_agents as ag, helpdesk_message_attachments as ma, helpdesk_audit_events as au, helpdesk_help_topics as ht, helpdesk_messages as m,
     helpdesk_queues as q, helpdesk_tags as tg, helpdesk_ticket_counters as c, helpdesk_ticket_tags as tt,
     helpdesk_tickets as t, users as u,
 };
@@ -144,6 +144,34 @@ pub struct NewReply {
     /// `agent` or `requester`.
     pub author: String,
     pub agent_id: Option<i64>,
+    pub attachment_file_ids: Vec<i64>,
+}
+
+/// A file attached to a message.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct Attachment {
+    pub file_id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+/// Attachments per message id, in their order.
+macro_rules! attachments_of {
+    ($conn:expr, $tenant:expr, $ids:expr) => {{
+        let rows: Vec<(i64, i64, String, String, i64)> = ma::table
+            .inner_join(fl::table.on(fl::tenant_id.eq(ma::tenant_id).and(fl::id.eq(ma::file_id))))
+            .filter(ma::tenant_id.eq($tenant).and(ma::message_id.eq_any($ids)))
+            .order((ma::message_id, ma::position))
+            .select((ma::message_id, fl::id, fl::name, fl::content_type, fl::size_bytes))
+            .load($conn)
+            .await?;
+        let mut map: HashMap<i64, Vec<Attachment>> = HashMap::new();
+        for (message, file_id, name, content_type, size_bytes) in rows {
+            map.entry(message).or_default().push(Attachment { file_id, name, content_type, size_bytes });
+        }
+        map
+    }};
 }
 
 #[derive(Debug, Clone, Default)]
@@ -551,7 +579,7 @@ pub async fn ticket_set_status(db: &Db, tenant: i64, number: i64, to: &str, acto
 }
 
 /// Appends a message at the ticket's next `seq`.
-pub async fn ticket_reply(db: &Db, tenant: i64, number: i64, reply: &NewReply, actor: Actor) -> Result<Message, StoreError> {
+pub async fn ticket_reply(db: &Db, tenant: i64, number: i64, reply: &NewReply, actor: Actor) -> Result<(Message, Vec<Attachment>), StoreError> {
     let now = Ts::now();
     write_tx!(db, |conn| {
         let row = ticket_by_number!(conn, tenant, number);
@@ -571,6 +599,19 @@ pub async fn ticket_reply(db: &Db, tenant: i64, number: i64, reply: &NewReply, a
             }
             (false, Some(_)) => return Err(StoreError::invalid("agent_id", "only goes with author agent")),
             (false, None) => {}
+        }
+        let found: Vec<i64> = fl::table
+            .filter(fl::tenant_id.eq(tenant).and(fl::id.eq_any(&reply.attachment_file_ids)))
+            .select(fl::id)
+            .load(conn)
+            .await?;
+        for (i, file) in reply.attachment_file_ids.iter().enumerate() {
+            if !found.contains(file) {
+                return Err(StoreError::invalid(format!("attachment_file_ids[{i}]"), "no such file"));
+            }
+            if reply.attachment_file_ids[..i].contains(file) {
+                return Err(StoreError::invalid(format!("attachment_file_ids[{i}]"), "is attached twice"));
+            }
         }
         // the row lock taken here orders concurrent replies
         let seq: i64 = diesel::update(t::table.filter(t::tenant_id.eq(tenant).and(t::id.eq(row.id))))
@@ -592,6 +633,12 @@ pub async fn ticket_reply(db: &Db, tenant: i64, number: i64, reply: &NewReply, a
             .returning(Message::as_returning())
             .get_result(conn)
             .await?;
+        for (position, file) in reply.attachment_file_ids.iter().enumerate() {
+            diesel::insert_into(ma::table)
+                .values((ma::tenant_id.eq(tenant), ma::message_id.eq(message.id), ma::file_id.eq(file), ma::position.eq(position as i32)))
+                .execute(conn)
+                .await?;
+        }
         let reopen = !by_agent && matches!(row.status.as_str(), "pending" | "on_hold" | "solved");
         if reopen {
             diesel::update(t::table.filter(t::tenant_id.eq(tenant).and(t::id.eq(row.id))))
@@ -613,7 +660,7 @@ pub async fn ticket_reply(db: &Db, tenant: i64, number: i64, reply: &NewReply, a
         diesel::insert_into(events::table)
             .values(NewEvent::new(tenant, "helpdesk.ticket.replied", json!({
                 "ticket_id": row.id, "reference": reference(row.number), "message_id": message.id, "seq": seq,
-                "internal": reply.internal, "author_kind": reply.author,
+                "internal": reply.internal, "author_kind": reply.author, "attachment_file_ids": reply.attachment_file_ids,
             })))
             .execute(conn)
             .await?;
@@ -622,7 +669,8 @@ pub async fn ticket_reply(db: &Db, tenant: i64, number: i64, reply: &NewReply, a
                 Some(json!({ "message_id": message.id, "seq": seq, "internal": reply.internal }))))
             .execute(conn)
             .await?;
-        Ok(message)
+        let attachments = attachments_of!(conn, tenant, vec![message.id]).remove(&message.id).unwrap_or_default();
+        Ok((message, attachments))
     })
 }
 
@@ -705,7 +753,7 @@ pub async fn ticket_merge(db: &Db, tenant: i64, source: i64, target: i64, actor:
 }
 
 /// The thread, oldest first; internal notes only when asked for.
-pub async fn ticket_messages(db: &Db, tenant: i64, number: i64, include_internal: bool, after_seq: Option<i64>, limit: i64) -> Result<Page<Message>, StoreError> {
+pub async fn ticket_messages(db: &Db, tenant: i64, number: i64, include_internal: bool, after_seq: Option<i64>, limit: i64) -> Result<Page<(Message, Vec<Attachment>)>, StoreError> {
     with_conn!(db, |conn| {
         let row = ticket_by_number!(conn, tenant, number);
         let base = || {
@@ -719,9 +767,15 @@ pub async fn ticket_messages(db: &Db, tenant: i64, number: i64, include_internal
         if let Some(seq) = after_seq {
             query = query.filter(m::seq.gt(seq));
         }
-        let rows = query.order(m::seq.asc()).limit(limit).select(Message::as_select()).load(conn).await?;
+        let rows: Vec<Message> = query.order(m::seq.asc()).limit(limit).select(Message::as_select()).load(conn).await?;
         let total: i64 = base().count().get_result(conn).await?;
-        Ok(Page { rows, total })
+        let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+        let mut attachments = attachments_of!(conn, tenant, ids);
+        let rows = rows.into_iter().map(|m| {
+            let a = attachments.remove(&m.id).unwrap_or_default();
+            (m, a)
+        });
+        Ok(Page { rows: rows.collect(), total })
     })
 }
 

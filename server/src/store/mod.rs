@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod events;
+pub mod files;
 pub mod helpdesk_agents;
 pub mod helpdesk_audit;
 pub mod helpdesk_canned;

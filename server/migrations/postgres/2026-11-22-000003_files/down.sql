@@ -1,0 +1,2 @@
+DROP TABLE helpdesk_message_attachments;
+DROP TABLE files;
