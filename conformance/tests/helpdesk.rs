@@ -87,6 +87,9 @@ async fn tickets_are_created_numbered_and_found_by_number_or_reference() {
         assert_eq!(s["queue_id"], d.billing, "the topic's queue");
         assert_eq!(s["custom_fields"]["order_number"], "A-1");
         assert_eq!(s["priority"], "normal");
+        for empty in ["assignee_id", "merged_into_id"] {
+            assert!(s.as_object().unwrap().contains_key(empty) && s[empty].is_null(), "{empty} is present as null");
+        }
 
         for r in ["2", "HD-000002", "hd-2"] {
             let got = ts.get(Some(&d.key), &format!("/api/v1/helpdesk/tickets/{r}")).await;
