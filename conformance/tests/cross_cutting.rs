@@ -388,3 +388,27 @@ async fn a_host_naming_another_tenant_is_refused() {
     // a Host outside the base domain (e.g. a direct address) is not a tenant claim
     assert_eq!(at("127.0.0.1").await.unwrap().status(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn preflights_follow_the_tenant_named_by_the_host() {
+    let ts = TestServer::start_with(&Backend::Sqlite, |c| c.base_domain = Some("mobieus.test".into())).await;
+    ts.tenant_with_key("acme").await;
+    tenant_set_cors(ts.db(), "acme", vec!["https://app.acme.example".into()]).await.unwrap();
+    let preflight = |host: &'static str, origin: &'static str| {
+        ts.http
+            .request(reqwest::Method::OPTIONS, ts.url("/api/v1/users"))
+            .header("host", host)
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .send()
+    };
+    let ok = preflight("acme.mobieus.test", "https://app.acme.example").await.unwrap();
+    assert_eq!(ok.status(), 204);
+    assert_eq!(ok.headers()["access-control-allow-origin"], "https://app.acme.example");
+    assert_eq!(ok.headers()["vary"], "Origin");
+    let other = preflight("acme.mobieus.test", "https://evil.example").await.unwrap();
+    assert_eq!(other.status(), 204);
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    let unknown_tenant = preflight("nobody.mobieus.test", "https://evil.example").await.unwrap();
+    assert_eq!(unknown_tenant.headers()["access-control-allow-origin"], "*");
+}
