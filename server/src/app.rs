@@ -79,8 +79,24 @@ impl dropshot::DynamicVersionPolicy for DocumentedRoutesOnly {
 
 pub type Running = dropshot::HttpServer<AppContext>;
 
+/// Background upkeep shared safely by every process: drops idempotency
+/// answers past their 24 h retention (the claim upsert would reuse them
+/// anyway; this keeps the table small).
+async fn housekeeping(db: Db) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match crate::store::idempotency::idempotency_purge(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "expired idempotency keys removed"),
+            Err(e) => tracing::warn!(error = %e, "idempotency purge failed"),
+        }
+    }
+}
+
 /// Builds the dropshot server for a context and starts serving.
 pub fn serve(ctx: AppContext) -> Result<Running, String> {
+    tokio::spawn(housekeeping(ctx.db.clone()));
     let api = mobieus_api_mod::api_description::<ServerImpl>().map_err(|e| e.to_string())?;
     let config = ConfigDropshot {
         bind_address: ctx.config.bind,

@@ -126,3 +126,32 @@ pub async fn idempotency_purge(db: &Db) -> Result<usize, StoreError> {
     with_conn!(db, |conn| Ok(diesel::delete(ik::table.filter(ik::created_at.lt(before))).execute(conn).await?))
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn age_all(db: &Db) -> Result<usize, StoreError> {
+        let old = Ts(Ts::now().0 - RETENTION - chrono::TimeDelta::minutes(1));
+        with_conn!(db, |conn| Ok(diesel::update(ik::table).set(ik::created_at.eq(old)).execute(conn).await?))
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn claims_replays_mismatches_and_purges() {
+        let db = Db::connect(&crate::testkit::fresh_sqlite(), 2).await.unwrap();
+        let tenant = crate::store::tenants::tenant_create(&db, "t", "t", "pro").await.unwrap().id;
+        assert_eq!(idempotency_claim(&db, tenant, "k", "/p", "f1").await.unwrap(), Claim::Claimed);
+        assert_eq!(idempotency_claim(&db, tenant, "k", "/p", "f1").await.unwrap(), Claim::InProgress);
+        assert_eq!(idempotency_claim(&db, tenant, "k", "/p", "f2").await.unwrap(), Claim::Mismatch);
+        idempotency_complete(&db, tenant, "k", "/p", Some((201, b"{}".to_vec()))).await.unwrap();
+        assert_eq!(idempotency_claim(&db, tenant, "k", "/p", "f1").await.unwrap(), Claim::Replay { status: 201, body: b"{}".to_vec() });
+        // a released slot (after a 5xx) runs again
+        idempotency_claim(&db, tenant, "k2", "/p", "f").await.unwrap();
+        idempotency_complete(&db, tenant, "k2", "/p", None).await.unwrap();
+        assert_eq!(idempotency_claim(&db, tenant, "k2", "/p", "f").await.unwrap(), Claim::Claimed);
+        // nothing is past retention yet
+        assert_eq!(idempotency_purge(&db).await.unwrap(), 0);
+        age_all(&db).await.unwrap();
+        assert_eq!(idempotency_purge(&db).await.unwrap(), 2);
+    }
+}
