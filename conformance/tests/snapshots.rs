@@ -1,0 +1,52 @@
+//! The public JSON of settled operations, pinned. A change in a response's
+//! shape shows up here as a diff to review beside the openapi.yaml change.
+//! Values that differ per run (request ids, times, cursors) are redacted.
+
+mod common;
+
+use common::{Backend, TestServer};
+use insta::dynamic_redaction;
+use serde_json::Value;
+
+fn redact(value: &Value) -> insta::Settings {
+    let _ = value;
+    let mut settings = insta::Settings::clone_current();
+    settings.add_redaction(".request_id", "[request_id]");
+    settings.add_redaction(".**.created_at", "[timestamp]");
+    settings.add_redaction(".**.updated_at", "[timestamp]");
+    settings.add_redaction(
+        ".next_cursor",
+        dynamic_redaction(|v, _| if v.as_str().is_some() { "[cursor]".into() } else { v }),
+    );
+    settings.set_sort_maps(true);
+    settings
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn public_json_of_the_demo_tenant() {
+    let ts = TestServer::start(&Backend::Sqlite).await;
+    let seed = mobieus_server::demo::seed_demo(ts.db()).await.unwrap();
+    let key = seed.key.as_str();
+    let cases: [(&str, &str); 13] = [
+        ("users_page", "/api/v1/users?limit=2"),
+        ("post", "/api/v1/posts/1"),
+        ("events_by_type", "/api/v1/events?type=post.created&limit=1"),
+        ("ticket", "/api/v1/helpdesk/tickets/HD-000001"),
+        ("ticket_messages", "/api/v1/helpdesk/tickets/1/messages"),
+        ("queues", "/api/v1/helpdesk/queues"),
+        ("agents_page", "/api/v1/helpdesk/agents?limit=1"),
+        ("help_topics", "/api/v1/helpdesk/help-topics"),
+        ("tags_page", "/api/v1/helpdesk/tags?limit=2"),
+        ("notification_prefs", "/api/v1/helpdesk/notification-prefs?scope=tenant_default"),
+        ("audit_page", "/api/v1/helpdesk/audit?limit=2&event_key=ticket.status_changed"),
+        ("error_not_found", "/api/v1/users/999999"),
+        ("error_invalid_parameter", "/api/v1/users?limit=0"),
+    ];
+    for (name, path) in cases {
+        let r = ts.get(Some(key), path).await;
+        assert!(r.status == 200 || name.starts_with("error"), "{path}: {}", r.text);
+        redact(&r.body).bind(|| insta::assert_json_snapshot!(name, r.body));
+    }
+    let r = ts.post(Some(key), "/api/v1/helpdesk/tags", &serde_json::json!({"name": "No slug", "colour": "#ffffff"}), None).await;
+    redact(&r.body).bind(|| insta::assert_json_snapshot!("error_validation", r.body));
+}
