@@ -173,6 +173,7 @@ impl Gate for AppContext {
             }
         }
         Ok(Admission {
+            tenant_id: tenant.id,
             principal: Principal {
                 tenant_id: tenant.id,
                 tenant_slug: tenant.slug.clone(),

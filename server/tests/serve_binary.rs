@@ -60,5 +60,6 @@ async fn json_logs_carry_request_ids_and_sigterm_stops_gracefully() {
         .unwrap_or_else(|| panic!("a JSON log line carries the request id; log was:\n{stderr}"));
     assert_eq!(logged["operation_id"], "listEvents");
     assert_eq!(logged["status"], 200);
+    assert!(logged["tenant_id"].is_i64(), "the tenant is logged: {logged}");
     assert!(stderr.contains("shutting down"));
 }

@@ -90,7 +90,7 @@ impl<'a, C: ServerContext> Exchange<'a, C> {
         match result {
             Ok(mut response) => {
                 self.decorate(response.headers_mut(), admission);
-                self.log(response.status(), None);
+                self.log(response.status(), admission.map(|a| a.tenant_id));
                 Reply { response, body: None, _shape: PhantomData }
             }
             Err(e) => self.fail(e, admission),
@@ -127,7 +127,7 @@ impl<'a, C: ServerContext> Exchange<'a, C> {
             .body(Body::from(body.clone()))
             .unwrap_or_default();
         response.headers_mut().extend(headers);
-        self.log(status, None);
+        self.log(status, admission.map(|a| a.tenant_id));
         Reply { response, body: Some(body), _shape: PhantomData }
     }
 

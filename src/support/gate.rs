@@ -54,6 +54,8 @@ impl Route {
 /// The admitted caller, and the headers every response to it carries.
 pub struct Admission<P> {
     pub principal: P,
+    /// For the request's log line.
+    pub tenant_id: i64,
     /// `X-RateLimit-*` headers.
     pub headers: HeaderMap,
     pub cors: Cors,
