@@ -220,3 +220,36 @@ macro_rules! write_tx {
         }
     };
 }
+
+/// A page and its count: on PostgreSQL both queries go out pipelined on one
+/// connection (one round trip); SQLite runs them one after the other. `$rows`
+/// and `$count` are query futures built from `$conn`.
+#[macro_export]
+macro_rules! page_and_count {
+    ($db:expr, |$conn:ident| $rows:expr, $count:expr) => {
+        match $db {
+            $crate::db::Db::Pg(pool) => {
+                let __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
+                let shared: &diesel_async::AsyncPgConnection = &*__guard;
+                let (mut first, mut second) = (shared, shared);
+                let rows = {
+                    let $conn = &mut first;
+                    $rows
+                };
+                let count = {
+                    let $conn = &mut second;
+                    $count
+                };
+                futures::try_join!(rows, count)?
+            }
+            $crate::db::Db::Sqlite(pool) => {
+                let mut __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
+                let $conn: &mut $crate::db::SqliteConn = &mut *__guard;
+                let rows = $rows.await?;
+                let $conn: &mut $crate::db::SqliteConn = &mut *__guard;
+                let count = $count.await?;
+                (rows, count)
+            }
+        }
+    };
+}

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::db::schema::events as e;
 use crate::db::{Db, Found, Json, StoreError, Ts};
 use crate::store::{CreatedRange, Page};
-use crate::with_conn;
+use crate::{page_and_count, with_conn};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = e, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -59,15 +59,14 @@ macro_rules! filtered {
 
 /// Newest first; `before_id` is the keyset cursor.
 pub async fn event_list(db: &Db, tenant: i64, f: &EventFilter, before_id: Option<i64>, limit: i64) -> Result<Page<Event>, StoreError> {
-    with_conn!(db, |conn| {
+    let (rows, total) = page_and_count!(db, |conn| {
         let mut q = filtered!(tenant, f);
         if let Some(id) = before_id {
             q = q.filter(e::id.lt(id));
         }
-        let rows = q.order(e::id.desc()).limit(limit).select(Event::as_select()).load(conn).await?;
-        let total: i64 = filtered!(tenant, f).count().get_result(conn).await?;
-        Ok(Page { rows, total })
-    })
+        q.order(e::id.desc()).limit(limit).select(Event::as_select()).load::<Event>(conn)
+    }, filtered!(tenant, f).count().get_result::<i64>(conn));
+    Ok(Page { rows, total })
 }
 
 pub async fn event_get(db: &Db, tenant: i64, id: i64) -> Result<Event, StoreError> {

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::db::schema::helpdesk_audit_events as a;
 use crate::db::{Db, Json, StoreError, Ts};
 use crate::store::Page;
-use crate::with_conn;
+use crate::page_and_count;
 
 /// Who made a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,13 +96,12 @@ macro_rules! filtered {
 
 /// Newest first.
 pub async fn audit_list(db: &Db, tenant: i64, f: &AuditFilter, before_id: Option<i64>, limit: i64) -> Result<Page<AuditEvent>, StoreError> {
-    with_conn!(db, |conn| {
+    let (rows, total) = page_and_count!(db, |conn| {
         let mut query = filtered!(tenant, f);
         if let Some(id) = before_id {
             query = query.filter(a::id.lt(id));
         }
-        let rows = query.order(a::id.desc()).limit(limit).select(AuditEvent::as_select()).load(conn).await?;
-        let total: i64 = filtered!(tenant, f).count().get_result(conn).await?;
-        Ok(Page { rows, total })
-    })
+        query.order(a::id.desc()).limit(limit).select(AuditEvent::as_select()).load::<AuditEvent>(conn)
+    }, filtered!(tenant, f).count().get_result::<i64>(conn));
+    Ok(Page { rows, total })
 }

@@ -8,7 +8,7 @@ use crate::db::schema::{events, posts as p};
 use crate::db::{Db, Found, StoreError, Ts};
 use crate::store::events::NewEvent;
 use crate::store::{CreatedRange, Page};
-use crate::{with_conn, write_tx};
+use crate::{page_and_count, with_conn, write_tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = p, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -45,15 +45,14 @@ macro_rules! filtered {
 }
 
 pub async fn post_list(db: &Db, tenant: i64, f: &PostFilter, before_id: Option<i64>, limit: i64) -> Result<Page<Post>, StoreError> {
-    with_conn!(db, |conn| {
+    let (rows, total) = page_and_count!(db, |conn| {
         let mut q = filtered!(tenant, f);
         if let Some(id) = before_id {
             q = q.filter(p::id.lt(id));
         }
-        let rows = q.order(p::id.desc()).limit(limit).select(Post::as_select()).load(conn).await?;
-        let total: i64 = filtered!(tenant, f).count().get_result(conn).await?;
-        Ok(Page { rows, total })
-    })
+        q.order(p::id.desc()).limit(limit).select(Post::as_select()).load::<Post>(conn)
+    }, filtered!(tenant, f).count().get_result::<i64>(conn));
+    Ok(Page { rows, total })
 }
 
 pub async fn post_get(db: &Db, tenant: i64, id: i64) -> Result<Post, StoreError> {

@@ -10,7 +10,7 @@ use crate::db::{Db, Found, StoreError, Ts};
 use crate::store::events::NewEvent;
 use crate::store::helpdesk_audit::{Actor, AuditEntry};
 use crate::store::Page;
-use crate::{with_conn, write_tx};
+use crate::{page_and_count, with_conn, write_tx};
 
 fn snapshot(tag: &Tag) -> serde_json::Value {
     json!({ "tag_id": tag.id, "slug": tag.slug, "name": tag.name, "color": tag.color })
@@ -43,15 +43,14 @@ pub struct TagChanges {
 }
 
 pub async fn tag_list(db: &Db, tenant: i64, after_slug: Option<&str>, limit: i64) -> Result<Page<Tag>, StoreError> {
-    with_conn!(db, |conn| {
+    let (rows, total) = page_and_count!(db, |conn| {
         let mut q = t::table.filter(t::tenant_id.eq(tenant)).into_boxed();
         if let Some(s) = after_slug {
             q = q.filter(t::slug.gt(s.to_owned()));
         }
-        let rows = q.order(t::slug.asc()).limit(limit).select(Tag::as_select()).load(conn).await?;
-        let total: i64 = t::table.filter(t::tenant_id.eq(tenant)).count().get_result(conn).await?;
-        Ok(Page { rows, total })
-    })
+        q.order(t::slug.asc()).limit(limit).select(Tag::as_select()).load::<Tag>(conn)
+    }, t::table.filter(t::tenant_id.eq(tenant)).count().get_result::<i64>(conn));
+    Ok(Page { rows, total })
 }
 
 pub async fn tag_get(db: &Db, tenant: i64, id: i64) -> Result<Tag, StoreError> {

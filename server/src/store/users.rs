@@ -8,7 +8,7 @@ use crate::db::schema::{events, users as u};
 use crate::db::{Db, Found, StoreError, Ts};
 use crate::store::events::NewEvent;
 use crate::store::{CreatedRange, Page};
-use crate::{with_conn, write_tx};
+use crate::{page_and_count, with_conn, write_tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = u, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -53,15 +53,14 @@ macro_rules! filtered {
 }
 
 pub async fn user_list(db: &Db, tenant: i64, f: &UserFilter, before_id: Option<i64>, limit: i64) -> Result<Page<User>, StoreError> {
-    with_conn!(db, |conn| {
+    let (rows, total) = page_and_count!(db, |conn| {
         let mut q = filtered!(tenant, f);
         if let Some(id) = before_id {
             q = q.filter(u::id.lt(id));
         }
-        let rows = q.order(u::id.desc()).limit(limit).select(User::as_select()).load(conn).await?;
-        let total: i64 = filtered!(tenant, f).count().get_result(conn).await?;
-        Ok(Page { rows, total })
-    })
+        q.order(u::id.desc()).limit(limit).select(User::as_select()).load::<User>(conn)
+    }, filtered!(tenant, f).count().get_result::<i64>(conn));
+    Ok(Page { rows, total })
 }
 
 pub async fn user_get(db: &Db, tenant: i64, id: i64) -> Result<User, StoreError> {
