@@ -238,6 +238,9 @@ async fn updates_change_only_what_is_sent_and_are_audited() {
         r.assert_error(422, "validation_failed");
         assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "assignee_id");
         ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/7", &json!({"subject": "x"}), None).await.assert_error(404, "ticket_not_found");
+        let before = ts.get(Some(&d.key), "/api/v1/helpdesk/tickets/1").await;
+        let same = ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1", &json!({}), None).await;
+        assert_eq!(same.body["data"], before.body["data"], "an empty update changes nothing");
 
         let audit = ts.get(Some(&d.key), "/api/v1/helpdesk/audit?event_key=ticket.updated").await;
         assert_eq!(audit.body["total_count"], 2);

@@ -185,8 +185,12 @@ impl HelpdeskTicketsService for AppContext {
             clear_assignee: clears(types::TicketUpdateClearItem::AssigneeId),
             clear_help_topic: clears(types::TicketUpdateClearItem::HelpTopicId),
         };
-        let ticket = ticket_update(&call.context().db, call.principal.tenant_id, number(&path.r#ref)?, &changes, actor(call, None))
-            .await
+        let (db, tenant, number) = (&call.context().db, call.principal.tenant_id, number(&path.r#ref)?);
+        let nothing = changes.subject.is_none() && changes.priority.is_none() && changes.queue_id.is_none()
+            && changes.assignee_id.is_none() && changes.help_topic_id.is_none() && changes.tags.is_none()
+            && !changes.clear_queue && !changes.clear_assignee && !changes.clear_help_topic;
+        // an empty update changes nothing, so it writes no audit entry
+        let ticket = if nothing { ticket_get(db, tenant, number).await } else { ticket_update(db, tenant, number, &changes, actor(call, None)).await }
             .map_err(store_error("ticket"))?;
         envelope(ticket)
     }
