@@ -66,6 +66,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum TenantCommand {
+    /// Create a tenant (a community).
     Create {
         slug: String,
         #[arg(long, default_value = "pro")]
@@ -73,14 +74,17 @@ enum TenantCommand {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Change a tenant's plan (starter, pro, creator_plus, sovereign).
     SetPlan { slug: String, plan: String },
     /// Replace the CORS allow-list (no origins = any origin).
     SetCors { slug: String, origins: Vec<String> },
+    /// List every tenant.
     List,
 }
 
 #[derive(Subcommand)]
 enum KeyCommand {
+    /// Mint a key; its secret is printed once.
     Create {
         #[arg(long)]
         tenant: String,
@@ -94,10 +98,12 @@ enum KeyCommand {
         #[arg(long, default_value_t = 1000)]
         per_hour: i32,
     },
+    /// List a tenant's keys (prefixes only, never secrets).
     List {
         #[arg(long)]
         tenant: String,
     },
+    /// Revoke a key (effective within 5 s everywhere).
     Revoke { id: i64 },
     /// Mint a successor; the old key stays valid for the grace period.
     Rotate {
