@@ -339,12 +339,21 @@ fn param_struct(name: &syn::Ident, params: &[&ParamSpec], loc: ParamLocation) ->
         let api_name = &p.name;
         let required = p.required;
         let get = match &p.kind {
-            ParamKind::String { enumeration, max_length } => {
+            ParamKind::String { enumeration, max_length, pattern } => {
                 let max = match max_length {
                     Some(n) => quote!(Some(#n)),
                     None => quote!(None),
                 };
-                quote!(params.string(#api_name, &[#(#enumeration),*], #max)?)
+                // compiled once; the generator already checked it compiles
+                let pat = match pattern {
+                    Some(p) => quote! {{
+                        static PATTERN: std::sync::LazyLock<Option<regress::Regex>> =
+                            std::sync::LazyLock::new(|| regress::Regex::new(#p).ok());
+                        PATTERN.as_ref().map(|re| (#p, re))
+                    }},
+                    None => quote!(None),
+                };
+                quote!(params.string(#api_name, &[#(#enumeration),*], #max, #pat)?)
             }
             ParamKind::Integer { minimum, maximum } => {
                 let min = match minimum {

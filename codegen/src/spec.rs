@@ -23,7 +23,7 @@ pub enum ParamLocation {
 /// Scalar kinds a parameter can have on the server side.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamKind {
-    String { enumeration: Vec<String>, max_length: Option<usize> },
+    String { enumeration: Vec<String>, max_length: Option<usize>, pattern: Option<String> },
     Integer { minimum: Option<i64>, maximum: Option<i64> },
     Boolean,
     DateTime,
@@ -130,9 +130,13 @@ pub fn param_kind(api: &OpenAPI, format: &ParameterSchemaOrContent) -> Result<Pa
             if matches!(&st.format, openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime)) {
                 return Ok(ParamKind::DateTime);
             }
+            if let Some(p) = &st.pattern {
+                regress::Regex::new(p).map_err(|e| format!("pattern `{p}` does not compile: {e}"))?;
+            }
             Ok(ParamKind::String {
                 enumeration: st.enumeration.iter().flatten().cloned().collect(),
                 max_length: st.max_length,
+                pattern: st.pattern.clone(),
             })
         }
         SchemaKind::Type(Type::Integer(it)) => Ok(ParamKind::Integer { minimum: it.minimum, maximum: it.maximum }),

@@ -355,6 +355,11 @@ async fn bad_input_gets_a_stable_code_naming_what_was_wrong() {
         let r = ts.post(Some(&key), tags, &json!({"slug": "ok", "name": "Ok", "colour": "#ffffff"}), None).await;
         r.assert_error(422, "validation_failed");
         assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "colour");
+        // null for an optional field is the same as leaving it out
+        let r = ts.post(Some(&key), tags, &json!({"slug": "nulls", "name": "Nulls", "color": null}), None).await;
+        assert_eq!((r.status, r.body["data"]["color"].as_str()), (201, Some("#6b7280")), "{}", r.text);
+        let r = ts.post(Some(&key), tags, &json!({"slug": null, "name": "x"}), None).await;
+        assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "slug", "a required field cannot be null");
         let raw = ts.http.post(ts.url(tags)).bearer_auth(&key).header("content-type", "application/json").body("{\"slug\":").send().await.unwrap();
         common::Reply::from(raw).await.assert_error(400, "invalid_json");
         let big = json!({"slug": "big", "name": "x".repeat(2 * 1024 * 1024)});

@@ -97,6 +97,7 @@ async fn tickets_are_created_numbered_and_found_by_number_or_reference() {
         }
         ts.get(Some(&d.key), "/api/v1/helpdesk/tickets/HD-000099").await.assert_error(404, "ticket_not_found");
         ts.get(Some(&d.key), "/api/v1/helpdesk/tickets/HX-1").await.assert_error(400, "invalid_parameter");
+        ts.get(Some(&d.key), "/api/v1/helpdesk/tickets/HD-0").await.assert_error(404, "ticket_not_found");
 
         // numbers are per tenant
         let other = desk(&ts, "beta").await;
@@ -675,7 +676,7 @@ async fn notification_preferences_resolve_to_the_closest_setting() {
         ts.get(Some(&d.key), "/api/v1/helpdesk/notification-prefs?scope=agent&scope_id=999999").await.assert_error(404, "agent_not_found");
         ts.get(Some(&d.key), "/api/v1/helpdesk/notification-prefs?scope=requester&scope_id=999999").await.assert_error(404, "user_not_found");
         ts.get(Some(&d.key), "/api/v1/helpdesk/notification-prefs").await.assert_error(400, "invalid_parameter");
-        ts.get(Some(&d.key), "/api/v1/helpdesk/notification-prefs?scope=tenant_default&scope_id=5").await.assert_error(422, "validation_failed");
+        ts.get(Some(&d.key), "/api/v1/helpdesk/notification-prefs?scope=tenant_default&scope_id=5").await.assert_error(400, "invalid_parameter");
         let r = set(json!({"scope": "agent", "scope_id": d.grace, "event_key": "ticket.exploded", "channel": "email", "enabled": true})).await;
         assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "event_key");
         // setting takes helpdesk:admin

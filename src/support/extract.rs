@@ -95,8 +95,23 @@ impl Params {
         value.ok_or_else(|| ApiError::invalid_parameter(name, "is required"))
     }
 
-    pub fn string(&mut self, name: &str, allowed: &[&str], max_length: Option<usize>) -> Result<Option<String>, ApiError> {
+    pub fn string(
+        &mut self,
+        name: &str,
+        allowed: &[&str],
+        max_length: Option<usize>,
+        pattern: Option<(&str, &regress::Regex)>,
+    ) -> Result<Option<String>, ApiError> {
         let Some(v) = self.single(name)? else { return Ok(None) };
+        if let Some((source, re)) = pattern {
+            if re.find(&v).is_none() {
+                // a cursor that is not one of ours is a bad cursor, not a bad parameter
+                if name == "cursor" {
+                    return Err(ApiError::invalid_cursor());
+                }
+                return Err(ApiError::invalid_parameter(name, format!("must match `{source}`")));
+            }
+        }
         if !allowed.is_empty() && !allowed.contains(&v.as_str()) {
             return Err(ApiError::invalid_parameter(name, format!("must be one of: {}", allowed.join(", "))));
         }

@@ -25,7 +25,11 @@ fn list(prefs: Vec<EffectivePref>) -> Result<types::NotificationPrefList, ApiErr
 
 impl HelpdeskNotificationPrefsService for AppContext {
     async fn get_helpdesk_notification_prefs(call: &Call<'_, Self>, query: GetHelpdeskNotificationPrefsQuery) -> Result<types::NotificationPrefList, ApiError> {
-        let prefs = prefs_effective(&call.context().db, call.principal.tenant_id, &query.scope, query.scope_id.unwrap_or(0))
+        let scope_id = query.scope_id.unwrap_or(0);
+        if query.scope == "tenant_default" && scope_id != 0 {
+            return Err(ApiError::invalid_parameter("scope_id", "must be 0 (or left out) for tenant_default"));
+        }
+        let prefs = prefs_effective(&call.context().db, call.principal.tenant_id, &query.scope, scope_id)
             .await
             .map_err(store_error("notification_pref"))?;
         list(prefs)

@@ -44,7 +44,7 @@ pub fn reference(number: i64) -> String {
     format!("HD-{number:06}")
 }
 
-/// `123` or `HD-000123` (any case) → 123.
+/// `123` or `HD-000123` (any case) → 123. (`0` parses, and names no ticket.)
 pub fn parse_ref(r: &str) -> Option<i64> {
     let digits = match r.get(..3) {
         Some(p) if p.eq_ignore_ascii_case("hd-") => &r[3..],
@@ -53,7 +53,7 @@ pub fn parse_ref(r: &str) -> Option<i64> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    digits.parse().ok().filter(|n| *n > 0)
+    digits.parse().ok()
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -789,7 +789,8 @@ mod tests {
         assert_eq!(parse_ref("HD-000123"), Some(123));
         assert_eq!(parse_ref("hd-7"), Some(7));
         assert_eq!(reference(123), "HD-000123");
-        for bad in ["", "HD-", "HD-12a", "-1", "0", "HX-1", "1.5"] {
+        assert_eq!(parse_ref("HD-0"), Some(0), "well-formed; no ticket has it");
+        for bad in ["", "HD-", "HD-12a", "-1", "HX-1", "1.5", "99999999999999999999"] {
             assert_eq!(parse_ref(bad), None, "{bad}");
         }
     }
