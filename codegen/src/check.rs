@@ -184,7 +184,15 @@ pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
                 [(status, resp)] => {
                     match resp.content.get("application/json") {
                         Some(mt) => match mt.schema.as_ref().and_then(ref_name) {
-                            Some(schema) => Some(SuccessSpec::Json { status: *status, schema }),
+                            Some(schema) => {
+                                if !is_envelope(api, &schema) {
+                                    errors.push(SpecError::new(
+                                        &label,
+                                        format!("success schema {schema} is not an envelope: it needs required `data` and `request_id` (a string)"),
+                                    ));
+                                }
+                                Some(SuccessSpec::Json { status: *status, schema })
+                            }
                             None => {
                                 errors.push(SpecError::new(&label, "a JSON success response must $ref a named schema"));
                                 None
@@ -256,6 +264,21 @@ pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
     }
     errors.extend(route_conflicts(&ops));
     if errors.is_empty() { Ok(ops) } else { Err(errors) }
+}
+
+/// Every JSON success body is the envelope: required `data` and a string
+/// `request_id` (the runtime fills it in).
+fn is_envelope(api: &OpenAPI, name: &str) -> bool {
+    let Some(ReferenceOr::Item(schema)) = api.components.as_ref().and_then(|c| c.schemas.get(name)) else {
+        return false;
+    };
+    let openapiv3::SchemaKind::Type(openapiv3::Type::Object(obj)) = &schema.schema_kind else { return false };
+    let required = |f: &str| obj.required.iter().any(|r| r == f);
+    let request_id_is_string = matches!(
+        obj.properties.get("request_id"),
+        Some(ReferenceOr::Item(p)) if matches!(p.schema_kind, openapiv3::SchemaKind::Type(openapiv3::Type::String(_)))
+    );
+    required("data") && required("request_id") && request_id_is_string
 }
 
 fn resolve_response<'a>(api: &'a OpenAPI, r: &'a ReferenceOr<Response>) -> Option<&'a Response> {

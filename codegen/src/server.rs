@@ -23,6 +23,7 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
     let mut endpoints = Vec::new();
     let mut op_statics = Vec::new();
     let mut op_refs = Vec::new();
+    let mut envelopes = std::collections::BTreeSet::new();
 
     for op in ops {
         let fn_name = format_ident!("{}", op.operation_id.to_snake_case());
@@ -111,6 +112,7 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
 
         let (reply_ty, service_ret, finish) = match &op.success {
             SuccessSpec::Json { status, schema } => {
+                envelopes.insert(schema.clone());
                 let t = format_ident!("{}", schema);
                 let reply = match status {
                     201 => quote!(dropshot::HttpResponseCreated<crate::types::#t>),
@@ -261,8 +263,20 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
             }
         }
     });
+    let envelope_impls = envelopes.iter().map(|name| {
+        let t = format_ident!("{}", name);
+        quote! {
+            impl crate::support::Envelope for crate::types::#t {
+                fn set_request_id(&mut self, request_id: String) {
+                    self.request_id = request_id;
+                }
+            }
+        }
+    });
     quote! {
         #(#items)*
+
+        #(#envelope_impls)*
 
         #(#op_statics)*
 

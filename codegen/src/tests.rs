@@ -13,7 +13,8 @@ components:
   schemas:
     E: {{type: object, required: [error, request_id], properties: {{error: {{type: object}}, request_id: {{type: string}}}}}}
     F: {{type: object, properties: {{other: {{type: string}}}}}}
-    T: {{type: object, required: [data], properties: {{data: {{type: string}}}}}}
+    T: {{type: object, required: [data, request_id], properties: {{data: {{type: string}}, request_id: {{type: string}}}}}}
+    N: {{type: object, required: [data], properties: {{data: {{type: string}}}}}}
     B: {{type: object, additionalProperties: false, properties: {{name: {{type: string}}}}}}
 "##
     )
@@ -115,4 +116,11 @@ fn generates_for_the_real_document() {
     let out = generate(&yaml).unwrap_or_else(|e| panic!("{e:?}"));
     assert!(out.server.contains("pub trait EventsService"));
     assert!(out.server.contains("pub static ROUTES"));
+}
+
+#[test]
+fn refuses_a_success_body_that_is_not_the_envelope() {
+    let paths = get("/a", "a", "").replace("schemas/T'", "schemas/N'");
+    let e = errors_of(&doc(&paths));
+    assert!(e.iter().any(|e| e.at.contains("(a)") && e.problem.contains("not an envelope")), "{e:?}");
 }

@@ -16,6 +16,12 @@ pub fn request_id<C: ServerContext>(rqctx: &RequestContext<C>) -> String {
     format!("req_{}", rqctx.request_id)
 }
 
+/// A success body: the generated envelope types (the generator refuses a
+/// JSON success schema without `data` and `request_id`).
+pub trait Envelope {
+    fn set_request_id(&mut self, request_id: String);
+}
+
 /// What an endpoint returns: a fully built response whose documented shape is
 /// `R`'s (dropshot describes the operation from `R`).
 pub struct Reply<R> {
@@ -64,20 +70,16 @@ impl<'a, C: ServerContext> Exchange<'a, C> {
 
     /// A JSON success (or the handler's error) as the documented envelope.
     /// `request_id` is filled in here, once, for every envelope.
-    pub fn json<T: Serialize, R, P>(&self, result: Result<T, ApiError>, admission: Option<&Admission<P>>) -> Reply<R> {
-        let outcome = result.and_then(|value| {
-            let mut value = serde_json::to_value(&value).map_err(|e| {
+    pub fn json<T: Envelope + Serialize, R, P>(&self, result: Result<T, ApiError>, admission: Option<&Admission<P>>) -> Reply<R> {
+        let outcome = result.and_then(|mut value| {
+            value.set_request_id(self.request_id.clone());
+            serde_json::to_vec(&value).map_err(|e| {
                 tracing::error!(request_id = %self.request_id, error = %e, "response does not serialize");
                 ApiError::server_error()
-            })?;
-            if let Some(obj) = value.as_object_mut() {
-                obj.insert("request_id".into(), serde_json::Value::String(self.request_id.clone()));
-            }
-            Ok(value)
+            })
         });
         match outcome {
-            Ok(value) => {
-                let bytes = serde_json::to_vec(&value).unwrap_or_default();
+            Ok(bytes) => {
                 let status = StatusCode::from_u16(self.op.success_status).unwrap_or(StatusCode::OK);
                 self.build(status, bytes, HeaderMap::new(), admission)
             }

@@ -9,7 +9,7 @@ mod gate;
 
 pub use cors::{method_not_allowed, preflight, Cors, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS};
 pub use error::{ApiError, FieldProblem};
-pub use exchange::{request_id, Exchange, Reply};
+pub use exchange::{request_id, Envelope, Exchange, Reply};
 pub use extract::{
     fingerprint_json, ApiHeaders, ApiPath, ApiQuery, FromParams, JsonBody, Params, RawBody, RawBodyBytes,
 };
