@@ -44,12 +44,13 @@ fn parse(body: &str) -> Result<Vec<Piece<'_>>, String> {
     Ok(pieces)
 }
 
-/// Refuses a template with an unknown or malformed placeholder, naming it.
-pub fn check_template(body: &str) -> Result<(), StoreError> {
+/// The template's pieces, or `Invalid` naming the first unknown or
+/// malformed placeholder.
+fn checked(body: &str) -> Result<Vec<Piece<'_>>, StoreError> {
     let pieces = parse(body).map_err(|p| StoreError::invalid("body_md", p))?;
-    for piece in pieces {
+    for piece in &pieces {
         if let Piece::Placeholder(name) = piece {
-            if !PLACEHOLDERS.contains(&name) {
+            if !PLACEHOLDERS.contains(name) {
                 return Err(StoreError::invalid(
                     "body_md",
                     format!("unknown placeholder `{{{{{name}}}}}`; known: {}", PLACEHOLDERS.join(", ")),
@@ -57,15 +58,19 @@ pub fn check_template(body: &str) -> Result<(), StoreError> {
             }
         }
     }
-    Ok(())
+    Ok(pieces)
+}
+
+/// Refuses a template with an unknown or malformed placeholder, naming it.
+pub fn check_template(body: &str) -> Result<(), StoreError> {
+    checked(body).map(|_| ())
 }
 
 /// Fills the placeholders; returns the text and the placeholders used.
 pub fn render(body: &str, values: &HashMap<&'static str, String>) -> Result<(String, Vec<String>), StoreError> {
-    check_template(body)?;
     let mut out = String::with_capacity(body.len());
     let mut used: Vec<String> = Vec::new();
-    for piece in parse(body).map_err(|p| StoreError::invalid("body_md", p))? {
+    for piece in checked(body)? {
         match piece {
             Piece::Text(s) => out.push_str(s),
             Piece::Placeholder(name) => {
