@@ -105,11 +105,10 @@ impl Verifier {
             return Err(VerifyError::Replayed);
         }
         seen.1.push_back(id.to_owned());
-        if seen.1.len() > self.memory {
-            if let Some(old) = seen.1.pop_front() {
+        if seen.1.len() > self.memory
+            && let Some(old) = seen.1.pop_front() {
                 seen.0.remove(&old);
             }
-        }
         Ok(())
     }
 }

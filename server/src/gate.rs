@@ -50,11 +50,10 @@ impl KeyCache {
         let hash = hash_secret(secret);
         if !self.ttl.is_zero() {
             let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((at, key)) = entries.get(&hash) {
-                if at.elapsed() < self.ttl {
+            if let Some((at, key)) = entries.get(&hash)
+                && at.elapsed() < self.ttl {
                     return Ok(Some(key.clone()));
                 }
-            }
         }
         let found = key_lookup(db, &hash).await.map_err(internal)?.map(Arc::new);
         if let (Some(key), false) = (&found, self.ttl.is_zero()) {
@@ -75,7 +74,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The tenant a Host names under the base domain (`acme.example` → `acme`).
-fn host_tenant<'a>(headers: &'a HeaderMap, base_domain: &str) -> Option<String> {
+fn host_tenant(headers: &HeaderMap, base_domain: &str) -> Option<String> {
     let host = headers.get(http::header::HOST)?.to_str().ok()?;
     let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host).to_ascii_lowercase();
     let sub = host.strip_suffix(&format!(".{}", base_domain.to_ascii_lowercase()))?;
@@ -136,13 +135,11 @@ impl Gate for AppContext {
         if !key.is_live(now) {
             return Err(ApiError::invalid_api_key());
         }
-        if let Some(base) = &ctx.config.base_domain {
-            if let Some(named) = host_tenant(headers, base) {
-                if named != tenant.slug {
+        if let Some(base) = &ctx.config.base_domain
+            && let Some(named) = host_tenant(headers, base)
+                && named != tenant.slug {
                     return Err(ApiError::invalid_api_key());
                 }
-            }
-        }
         let cors = cors_of(tenant);
         let now_unix = now.0.timestamp();
         let counts = rate_limit_hit(&ctx.db, tenant.id, key.id, now_unix).await.map_err(internal)?;
@@ -167,11 +164,10 @@ impl Gate for AppContext {
         if !API_PLANS.contains(&tenant.plan.as_str()) {
             return Err(with_limits(ApiError::plan_gated(&tenant.plan, &API_PLANS)));
         }
-        if let Some(scope) = op.scope {
-            if !scopes::grants(&key.scopes.0, scope) {
+        if let Some(scope) = op.scope
+            && !scopes::grants(&key.scopes.0, scope) {
                 return Err(with_limits(ApiError::insufficient_scope(scope)));
             }
-        }
         Ok(Admission {
             tenant_id: tenant.id,
             principal: Principal {

@@ -19,13 +19,14 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub extra: Option<Value>,
-    /// Headers that belong to this error (e.g. `Retry-After` on a 429).
-    pub headers: HeaderMap,
+    /// Headers that belong to this error (e.g. `Retry-After` on a 429);
+    /// boxed so the error stays small on every `Result` it travels in.
+    pub headers: Box<HeaderMap>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError { status, code: code.into(), message: message.into(), extra: None, headers: HeaderMap::new() }
+        ApiError { status, code: code.into(), message: message.into(), extra: None, headers: Box::default() }
     }
 
     pub fn with_extra(mut self, extra: Value) -> Self {

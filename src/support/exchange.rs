@@ -110,7 +110,7 @@ impl<'a, C: ServerContext> Exchange<'a, C> {
             tracing::error!(request_id = %self.request_id, code = %error.code, message = %error.message, "request failed");
         }
         let bytes = serde_json::to_vec(&error.envelope(&self.request_id)).unwrap_or_default();
-        self.build(error.status, bytes, error.headers.clone(), admission)
+        self.build(error.status, bytes, (*error.headers).clone(), admission)
     }
 
     /// The stored first answer to an idempotent request, replayed as it was.

@@ -103,23 +103,21 @@ impl Params {
         pattern: Option<(&str, &regress::Regex)>,
     ) -> Result<Option<String>, ApiError> {
         let Some(v) = self.single(name)? else { return Ok(None) };
-        if let Some((source, re)) = pattern {
-            if re.find(&v).is_none() {
+        if let Some((source, re)) = pattern
+            && re.find(&v).is_none() {
                 // a cursor that is not one of ours is a bad cursor, not a bad parameter
                 if name == "cursor" {
                     return Err(ApiError::invalid_cursor());
                 }
                 return Err(ApiError::invalid_parameter(name, format!("must match `{source}`")));
             }
-        }
         if !allowed.is_empty() && !allowed.contains(&v.as_str()) {
             return Err(ApiError::invalid_parameter(name, format!("must be one of: {}", allowed.join(", "))));
         }
-        if let Some(max) = max_length {
-            if v.chars().count() > max {
+        if let Some(max) = max_length
+            && v.chars().count() > max {
                 return Err(ApiError::invalid_parameter(name, format!("must be at most {max} characters")));
             }
-        }
         Ok(Some(v))
     }
 

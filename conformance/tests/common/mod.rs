@@ -21,11 +21,10 @@ pub enum Backend {
 /// SQLite always; PostgreSQL too when MOBIEUS_TEST_PG_URL is set.
 pub fn backends() -> Vec<Backend> {
     let mut v = vec![Backend::Sqlite];
-    if let Ok(url) = std::env::var("MOBIEUS_TEST_PG_URL") {
-        if !url.is_empty() {
+    if let Ok(url) = std::env::var("MOBIEUS_TEST_PG_URL")
+        && !url.is_empty() {
             v.push(Backend::Postgres(url));
         }
-    }
     v
 }
 

@@ -49,14 +49,13 @@ fn parse(body: &str) -> Result<Vec<Piece<'_>>, String> {
 fn checked(body: &str) -> Result<Vec<Piece<'_>>, StoreError> {
     let pieces = parse(body).map_err(|p| StoreError::invalid("body_md", p))?;
     for piece in &pieces {
-        if let Piece::Placeholder(name) = piece {
-            if !PLACEHOLDERS.contains(name) {
+        if let Piece::Placeholder(name) = piece
+            && !PLACEHOLDERS.contains(name) {
                 return Err(StoreError::invalid(
                     "body_md",
                     format!("unknown placeholder `{{{{{name}}}}}`; known: {}", PLACEHOLDERS.join(", ")),
                 ));
             }
-        }
     }
     Ok(pieces)
 }

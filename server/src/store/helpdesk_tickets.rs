@@ -313,11 +313,10 @@ pub async fn ticket_create(db: &Db, tenant: i64, new: &NewTicket, actor: Actor) 
         } else if !new.custom_fields.is_empty() {
             return Err(StoreError::invalid("custom_fields", "custom fields need a help_topic_id that defines them"));
         }
-        if let Some(queue) = new.queue_id {
-            if !exists_in!(conn, q, tenant, queue) {
+        if let Some(queue) = new.queue_id
+            && !exists_in!(conn, q, tenant, queue) {
                 return Err(StoreError::invalid("queue_id", "no such queue"));
             }
-        }
         let tag_ids = resolve_tags!(conn, tenant, &new.tags);
 
         let number: i64 = diesel::insert_into(c::table)
@@ -483,21 +482,18 @@ pub async fn ticket_update(db: &Db, tenant: i64, number: i64, ch: &TicketChanges
         let row = ticket_by_number!(conn, tenant, number);
         let before_tags = tags_of!(conn, tenant, vec![row.id]).remove(&row.id).unwrap_or_default();
         let before = Ticket { row: row.clone(), tags: before_tags };
-        if let Some(x) = ch.queue_id {
-            if !exists_in!(conn, q, tenant, x) {
+        if let Some(x) = ch.queue_id
+            && !exists_in!(conn, q, tenant, x) {
                 return Err(StoreError::invalid("queue_id", "no such queue"));
             }
-        }
-        if let Some(x) = ch.assignee_id {
-            if !exists_in!(conn, ag, tenant, x) {
+        if let Some(x) = ch.assignee_id
+            && !exists_in!(conn, ag, tenant, x) {
                 return Err(StoreError::invalid("assignee_id", "no such agent"));
             }
-        }
-        if let Some(x) = ch.help_topic_id {
-            if !exists_in!(conn, ht, tenant, x) {
+        if let Some(x) = ch.help_topic_id
+            && !exists_in!(conn, ht, tenant, x) {
                 return Err(StoreError::invalid("help_topic_id", "no such help topic"));
             }
-        }
         let pick = |clear: bool, new: Option<i64>, old: Option<i64>| if clear { None } else { new.or(old) };
         let updated: TicketRow = diesel::update(t::table.filter(t::tenant_id.eq(tenant).and(t::id.eq(row.id))))
             .set((
