@@ -120,6 +120,16 @@ async fn every_documented_operation_is_routed_and_answers_in_the_envelope() {
                 r.assert_request_id();
                 if r.status < 300 {
                     assert!(r.body.get("data").is_some(), "{label}: data: {}", r.text);
+                    // every header the response declares required is there
+                    let declared = resolve(&doc, &op["responses"][r.status.to_string()]);
+                    let mut checked = 0;
+                    for (name, header) in declared["headers"].as_object().into_iter().flatten() {
+                        if resolve(&doc, header)["required"] == true {
+                            assert!(r.header(name).is_some(), "{label}: declared header {name} is missing");
+                            checked += 1;
+                        }
+                    }
+                    assert!(checked >= 4, "{label}: request id and rate-limit headers are declared");
                 } else {
                     assert!(r.body["error"]["code"].is_string(), "{label}: error envelope: {}", r.text);
                     assert!(r.status != 500, "{label}: {}", r.text);
