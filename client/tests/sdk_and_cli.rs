@@ -80,3 +80,50 @@ async fn the_cli_lists_everything_and_writes_tags() {
     let (ok, _, err) = tokio::task::spawn_blocking(move || cli(&b, &k, &["users", "get", "1"])).await.unwrap();
     assert!(!ok && err.contains("401 invalid_api_key") && err.contains("req_"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retries_only_what_is_safe_and_waits_as_told() {
+    use mobieus_client::retry::{retry, RetryPolicy};
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let (_server, base, key) = server_with_users(1).await;
+    let sdk = Mobieus::new(&base, &key).unwrap();
+    let policy = RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(50), max_delay: Duration::from_millis(200) };
+
+    // a 404 is an answer, not a failure to retry
+    let attempts = AtomicU32::new(0);
+    let r = retry(&policy, || {
+        attempts.fetch_add(1, Ordering::SeqCst);
+        sdk.api().get_user().id(999_999).send()
+    })
+    .await;
+    assert!(matches!(r, Err(mobieus_client::ApiError::ErrorResponse(ref e)) if e.error.code == "user_not_found"));
+    assert_eq!(attempts.load(Ordering::SeqCst), 1);
+
+    // a 429 is retried after Retry-After (capped by the policy), up to max_attempts
+    let (_server2, base2, _) = server_with_users(0).await;
+    let limited_key = {
+        let db = &_server2.app_private().db;
+        let t = mobieus_server::store::tenants::tenant_by_slug(db, "acme").await.unwrap();
+        let new = NewKey { tenant_id: t.id, name: "slow".into(), scopes: vec!["users:read".into()], per_minute: 1, per_hour: 100 };
+        key_create(db, &new).await.unwrap().1
+    };
+    let slow = Mobieus::new(&base2, &limited_key).unwrap();
+    slow.api().list_users().send().await.unwrap();
+    let attempts = AtomicU32::new(0);
+    let started = std::time::Instant::now();
+    let r = retry(&policy, || {
+        attempts.fetch_add(1, Ordering::SeqCst);
+        slow.api().list_users().send()
+    })
+    .await;
+    match r {
+        Err(mobieus_client::ApiError::ErrorResponse(e)) => assert_eq!(e.error.code, "rate_limited"),
+        other => {
+            // only possible if the minute rolled over between the calls
+            assert!(other.is_ok(), "{other:?}");
+            return;
+        }
+    }
+    assert_eq!(attempts.load(Ordering::SeqCst), 3);
+    assert!(started.elapsed() >= Duration::from_millis(400), "waited Retry-After (capped at 200 ms) twice");
+}
