@@ -89,7 +89,8 @@ pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
                 match param_kind(api, &data.format) {
                     Ok(kind) => {
                         params.retain(|q| !(q.name == data.name && q.location == location));
-                        params.push(ParamSpec { name: data.name.clone(), location, required: data.required, kind });
+                        let error_code = data.extensions.get("x-error-code").and_then(|v| v.as_str()).map(str::to_owned);
+                        params.push(ParamSpec { name: data.name.clone(), location, required: data.required, kind, error_code });
                     }
                     Err(e) => errors.push(SpecError::new(&label, format!("parameter {}: {e}", data.name))),
                 }

@@ -367,7 +367,11 @@ fn param_struct(name: &syn::Ident, params: &[&ParamSpec], loc: ParamLocation) ->
                     }},
                     None => quote!(None),
                 };
-                quote!(params.string(#api_name, &[#(#enumeration),*], #max, #pat)?)
+                let code = match &p.error_code {
+                    Some(c) => quote!(Some(#c)),
+                    None => quote!(None),
+                };
+                quote!(params.string(#api_name, &[#(#enumeration),*], #max, #pat, #code)?)
             }
             ParamKind::Integer { minimum, maximum } => {
                 let min = match minimum {

@@ -35,6 +35,9 @@ pub struct ParamSpec {
     pub location: ParamLocation,
     pub required: bool,
     pub kind: ParamKind,
+    /// `x-error-code`: the code a malformed value gets instead of
+    /// `invalid_parameter` (e.g. `invalid_cursor`).
+    pub error_code: Option<String>,
 }
 
 /// How the request body arrives.

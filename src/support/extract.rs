@@ -101,15 +101,18 @@ impl Params {
         allowed: &[&str],
         max_length: Option<usize>,
         pattern: Option<(&str, &regress::Regex)>,
+        error_code: Option<&str>,
     ) -> Result<Option<String>, ApiError> {
         let Some(v) = self.single(name)? else { return Ok(None) };
         if let Some((source, re)) = pattern
             && re.find(&v).is_none() {
-                // a cursor that is not one of ours is a bad cursor, not a bad parameter
-                if name == "cursor" {
-                    return Err(ApiError::invalid_cursor());
-                }
-                return Err(ApiError::invalid_parameter(name, format!("must match `{source}`")));
+                let problem = format!("must match `{source}`");
+                return Err(match error_code {
+                    // the spec names a more specific code (x-error-code)
+                    Some(code) => ApiError::new(http::StatusCode::BAD_REQUEST, code, format!("Parameter `{name}`: {problem}"))
+                        .with_extra(serde_json::json!({ "parameter": name, "problem": problem })),
+                    None => ApiError::invalid_parameter(name, problem),
+                });
             }
         if !allowed.is_empty() && !allowed.contains(&v.as_str()) {
             return Err(ApiError::invalid_parameter(name, format!("must be one of: {}", allowed.join(", "))));

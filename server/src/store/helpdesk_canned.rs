@@ -131,6 +131,18 @@ pub struct CannedFilter {
     pub is_active: Option<bool>,
 }
 
+/// The tenant's canned response with this id, if any.
+macro_rules! canned_by_id {
+    ($conn:expr, $tenant:expr, $id:expr) => {
+        cr::table
+            .filter(cr::tenant_id.eq($tenant).and(cr::id.eq($id)))
+            .select(CannedResponse::as_select())
+            .first::<CannedResponse>($conn)
+            .await
+            .optional()?
+    };
+}
+
 macro_rules! filtered {
     ($tenant:expr, $f:expr) => {{
         let mut query = cr::table.filter(cr::tenant_id.eq($tenant)).into_boxed();
@@ -171,12 +183,7 @@ pub async fn canned_list(db: &Db, tenant: i64, f: &CannedFilter, after: Option<(
 
 pub async fn canned_get(db: &Db, tenant: i64, id: i64) -> Result<CannedResponse, StoreError> {
     with_conn!(db, |conn| {
-        Ok(cr::table
-            .filter(cr::tenant_id.eq(tenant).and(cr::id.eq(id)))
-            .select(CannedResponse::as_select())
-            .first(conn)
-            .await
-            .optional()?)
+        Ok(canned_by_id!(conn, tenant, id))
     })
     .found()
 }
@@ -216,13 +223,7 @@ pub async fn canned_update(db: &Db, tenant: i64, id: i64, ch: &CannedChanges, ac
     }
     let now = Ts::now();
     write_tx!(db, |conn| {
-        let before: CannedResponse = cr::table
-            .filter(cr::tenant_id.eq(tenant).and(cr::id.eq(id)))
-            .select(CannedResponse::as_select())
-            .first(conn)
-            .await
-            .optional()?
-            .ok_or(StoreError::NotFound)?;
+        let before: CannedResponse = canned_by_id!(conn, tenant, id).ok_or(StoreError::NotFound)?;
         check_queue!(conn, tenant, ch.queue_id.flatten());
         let row: CannedResponse = diesel::update(cr::table.filter(cr::tenant_id.eq(tenant).and(cr::id.eq(id))))
             .set((ch, cr::updated_at.eq(now)))
@@ -271,13 +272,7 @@ fn last_name(full: &str) -> String {
 /// the ticket's assignee).
 pub async fn canned_render(db: &Db, tenant: i64, id: i64, ticket_number: i64, agent_id: Option<i64>) -> Result<(String, Vec<String>), StoreError> {
     with_conn!(db, |conn| {
-        let canned: CannedResponse = cr::table
-            .filter(cr::tenant_id.eq(tenant).and(cr::id.eq(id)))
-            .select(CannedResponse::as_select())
-            .first(conn)
-            .await
-            .optional()?
-            .ok_or(StoreError::NotFound)?;
+        let canned: CannedResponse = canned_by_id!(conn, tenant, id).ok_or(StoreError::NotFound)?;
         type TicketBits = (i64, String, String, String, Option<i64>, Option<i64>, String, Option<String>);
         let ticket: TicketBits = t::table
             .filter(t::tenant_id.eq(tenant).and(t::number.eq(ticket_number)))
