@@ -9,6 +9,10 @@
 
 pub mod support;
 
+/// Standard Webhooks signing and verification, shared by the server (which
+/// signs deliveries) and the SDK (which verifies them).
+pub mod webhook;
+
 #[allow(clippy::all, unused, mismatched_lifetime_syntaxes)]
 pub mod client {
     include!(concat!(env!("OUT_DIR"), "/client.rs"));

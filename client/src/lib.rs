@@ -11,7 +11,7 @@
 
 pub mod paginate;
 pub mod retry;
-pub mod webhook;
+pub use mobieus_api::webhook;
 
 use std::time::Duration;
 

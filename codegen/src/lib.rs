@@ -16,6 +16,7 @@
 //! server start (dropshot's router) or inside progenitor is checked first by
 //! [`check`] and reported with the operation it concerns.
 
+mod catalogue;
 mod check;
 mod server;
 mod spec;
@@ -34,7 +35,10 @@ pub fn generate(yaml: &str) -> Result<Generated, Vec<SpecError>> {
     let api = load(yaml).map_err(|e| vec![e])?;
     let ops = check(&api)?;
     let client = client_source(&api).map_err(|e| vec![e])?;
-    let server = pretty(server::server_tokens(&ops)).map_err(|e| vec![e])?;
+    let events = catalogue::event_types(&api).map_err(|e| vec![e])?;
+    let mut tokens = server::server_tokens(&ops);
+    tokens.extend(catalogue::catalogue_tokens(&events));
+    let server = pretty(tokens).map_err(|e| vec![e])?;
     Ok(Generated { client, server })
 }
 

@@ -322,7 +322,8 @@ async fn no_key_reads_or_changes_another_tenants_rows() {
 
         ts.get(Some(&key_b), &format!("/api/v1/users/{}", user.id)).await.assert_error(404, "user_not_found");
         ts.get(Some(&key_b), &format!("/api/v1/posts/{}", post.id)).await.assert_error(404, "post_not_found");
-        ts.get(Some(&key_b), &format!("/api/v1/events/{event_id}")).await.assert_error(404, "event_not_found");
+        ts.get(Some(&key_b), &format!("/api/v1/events/by-id/{event_id}")).await.assert_error(404, "event_not_found");
+        assert_eq!(ts.get(Some(&key_a), &format!("/api/v1/events/by-id/{event_id}")).await.body["data"]["id"], event_id);
         ts.get(Some(&key_b), &format!("/api/v1/helpdesk/tags/{tag_id}")).await.assert_error(404, "tag_not_found");
         ts.post(Some(&key_b), &format!("/api/v1/helpdesk/tags/{tag_id}"), &json!({"name": "x"}), None).await.assert_error(404, "tag_not_found");
         ts.post(Some(&key_b), &format!("/api/v1/helpdesk/tags/{tag_id}/delete"), &json!({}), None).await.assert_error(404, "tag_not_found");

@@ -19,6 +19,8 @@ pub struct AppContext {
     pub config: Arc<ServerConfig>,
     pub keys: KeyCache,
     pub cursors: CursorCodec,
+    /// Background workers stop when this is dropped (with the server).
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppContext {
@@ -34,6 +36,7 @@ impl AppContext {
         Ok(AppContext {
             keys: KeyCache::new(config.key_cache_ttl),
             cursors: CursorCodec::new(cursor_key.as_bytes()),
+            stop: tokio::sync::watch::channel(false).0,
             config: Arc::new(config),
             db,
         })
@@ -97,6 +100,12 @@ async fn housekeeping(db: Db) {
 /// Builds the dropshot server for a context and starts serving.
 pub fn serve(ctx: AppContext) -> Result<Running, String> {
     tokio::spawn(housekeeping(ctx.db.clone()));
+    crate::webhooks::spawn_workers(
+        ctx.db.clone(),
+        ctx.config.webhooks.clone(),
+        ctx.config.allow_private_webhooks,
+        ctx.stop.subscribe(),
+    );
     let api = mobieus_api_mod::api_description::<ServerImpl>().map_err(|e| e.to_string())?;
     let config = ConfigDropshot {
         bind_address: ctx.config.bind,

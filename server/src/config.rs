@@ -17,6 +17,12 @@ pub struct ServerConfig {
     pub max_connections: u32,
     /// Largest request body unless an operation says otherwise.
     pub body_limit_bytes: usize,
+    /// Webhook delivery (workers, retry policy, timeouts).
+    pub webhooks: crate::webhooks::WebhookSettings,
+    /// Event streams: the idle heartbeat, and how often a stream looks for
+    /// events other processes wrote (this process's writes wake it at once).
+    pub stream_heartbeat: Duration,
+    pub stream_poll: Duration,
 }
 
 impl ServerConfig {
@@ -29,6 +35,9 @@ impl ServerConfig {
             key_cache_ttl: Duration::from_secs(5),
             max_connections: 16,
             body_limit_bytes: 1024 * 1024,
+            webhooks: crate::webhooks::WebhookSettings::default(),
+            stream_heartbeat: Duration::from_secs(15),
+            stream_poll: Duration::from_millis(500),
         }
     }
 }

@@ -14,7 +14,11 @@ use crate::store::helpdesk_audit::Actor;
 use crate::store::helpdesk_queues::queue_create;
 use crate::store::helpdesk_tickets::{ticket_create, ticket_reply, ticket_set_status, NewReply, NewTicket};
 use crate::store::helpdesk_topics::{topic_create, FieldDefinition};
+use crate::store::listings::{listing_create, NewListing};
+use crate::store::moderation::moderator;
+use crate::store::reports::{report_act, report_create, ActRequest, NewReport, ReportAct};
 use crate::store::users::{user_create, NewUser};
+use crate::store::webhooks::{endpoint_create, endpoint_update, EndpointChanges};
 
 pub const DEMO_SLUG: &str = "demo";
 
@@ -76,16 +80,19 @@ pub async fn seed_demo(db: &Db) -> Result<DemoSeed, StoreError> {
             .await?;
             user_ids.push(user.id);
         }
+        let mut post_ids = Vec::new();
         for i in 0..120 {
             let author = user_ids[(i * 7) % user_ids.len()];
             let topic = TOPICS[i % TOPICS.len()];
-            post_create(db, tenant.id, author, &format!("{topic} #{}", i / TOPICS.len() + 1), &format!("{topic}: what we learned, what comes next, and how to help."))
+            let post = post_create(db, tenant.id, author, &format!("{topic} #{}", i / TOPICS.len() + 1), &format!("{topic}: what we learned, what comes next, and how to help."))
                 .await?;
+            post_ids.push(post.id);
         }
         for (slug, name, color) in TAGS {
             tag_create(db, tenant.id, slug, name, color, Actor::system()).await?;
         }
         seed_helpdesk(db, tenant.id, &user_ids).await?;
+        seed_marketplace_and_moderation(db, tenant.id, &user_ids, &post_ids).await?;
     }
     let (key, secret) = key_create(
         db,
@@ -163,4 +170,91 @@ async fn seed_helpdesk(db: &Db, tenant: i64, user_ids: &[i64]) -> Result<(), Sto
         }
     }
     Ok(())
+}
+
+/// Listings in every status, files of several kinds, reports in every state
+/// (some acted on, so the moderation log has entries), and a webhook endpoint
+/// left disabled (it has nowhere real to send) with its queued deliveries.
+async fn seed_marketplace_and_moderation(db: &Db, tenant: i64, user_ids: &[i64], post_ids: &[i64]) -> Result<(), StoreError> {
+    // the endpoint first, so the events below queue deliveries for it
+    let endpoint = endpoint_create(
+        db,
+        tenant,
+        "https://hooks.example.org/mobieus-demo",
+        &["report.created".to_owned(), "listing.created".to_owned()],
+        Some("Demo endpoint: point it at your receiver and enable it"),
+    )
+    .await?;
+    endpoint_update(db, tenant, endpoint.id, &EndpointChanges { url: None, event_types: None, description: None, enabled: Some(false) }).await?;
+    const ITEMS: [(&str, i64, &str); 8] = [
+        ("Road bike, 56 cm", 35_000, "active"),
+        ("Camping tent for two", 8_900, "active"),
+        ("Film camera with 50 mm lens", 21_000, "sold"),
+        ("Standing desk", 15_000, "active"),
+        ("Board game bundle", 4_500, "withdrawn"),
+        ("Cheap sunglasses, DM me", 500, "active"),
+        ("Espresso machine", 12_000, "active"),
+        ("Kids' scooter", 2_500, "sold"),
+    ];
+    let mut listing_ids = Vec::new();
+    for (i, (title, price, status)) in ITEMS.iter().enumerate() {
+        let listing = listing_create(
+            db,
+            tenant,
+            &NewListing {
+                seller_id: user_ids[(i * 3 + 4) % user_ids.len()],
+                title: title.to_string(),
+                description: format!("{title}. Good condition; pick-up in town."),
+                price_cents: *price,
+                currency: "EUR".into(),
+                status: status.to_string(),
+            },
+        )
+        .await?;
+        listing_ids.push(listing.id);
+    }
+    file_create(db, tenant, Some(user_ids[5]), "meetup-photo.png", "image/png", &demo_png()).await?;
+    file_create(db, tenant, Some(user_ids[6]), "community-guidelines.md", "text/markdown", b"# Guidelines\n\nBe kind. No spam. Report what breaks these.\n").await?;
+    file_create(db, tenant, None, "export-2026-06.zip", "application/zip", b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0").await?;
+    let reports = [
+        ("post", post_ids[3], "spam", "Links to a phishing site."),
+        ("post", post_ids[3], "scam", "Asks for card details."),
+        ("listing", listing_ids[5], "scam", "Asks for payment outside the platform."),
+        ("post", post_ids[10], "harassment", "Insults another member in the comments."),
+        ("user", user_ids[20], "spam", "Sends the same message to everyone."),
+        ("post", post_ids[17], "inappropriate", "Off-topic and rude."),
+        ("listing", listing_ids[1], "other", "Looks like a duplicate listing."),
+    ];
+    let mut report_ids = Vec::new();
+    for (i, (kind, target, reason, details)) in reports.iter().enumerate() {
+        let r = report_create(
+            db,
+            tenant,
+            &NewReport {
+                target_kind: kind.to_string(),
+                target_id: *target,
+                reporter_id: user_ids[(i * 5 + 7) % user_ids.len()],
+                reason: reason.to_string(),
+                details: details.to_string(),
+            },
+        )
+        .await?;
+        report_ids.push(r.id);
+    }
+    let actor = moderator(db, tenant, user_ids[1]).await?;
+    let act = |act, note: &str, effect: Option<&str>| ActRequest { act, note: Some(note.into()), effect: effect.map(str::to_owned), actor: actor.clone() };
+    report_act(db, tenant, report_ids[2], &act(ReportAct::Resolve, "Off-platform payment request; listing hidden.", Some("hide_target"))).await?;
+    report_act(db, tenant, report_ids[3], &act(ReportAct::Resolve, "First offence: warned.", Some("warn_author"))).await?;
+    report_act(db, tenant, report_ids[6], &act(ReportAct::Dismiss, "Different items; not a duplicate.", None)).await?;
+    Ok(())
+}
+
+/// A 1x1 PNG, so the demo has an image file with real bytes.
+fn demo_png() -> Vec<u8> {
+    vec![
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+        0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63,
+        0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44,
+        0xae, 0x42, 0x60, 0x82,
+    ]
 }

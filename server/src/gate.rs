@@ -28,6 +28,8 @@ pub struct Principal {
     pub tenant_id: i64,
     pub tenant_slug: String,
     pub key_id: i64,
+    /// Shown as the actor of what the key does (e.g. moderation acts).
+    pub key_name: String,
     pub scopes: Arc<Vec<String>>,
 }
 
@@ -174,6 +176,7 @@ impl Gate for AppContext {
                 tenant_id: tenant.id,
                 tenant_slug: tenant.slug.clone(),
                 key_id: key.id,
+                key_name: key.name.clone(),
                 scopes: Arc::new(key.scopes.0.clone()),
             },
             headers: limits.headers,

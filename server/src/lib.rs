@@ -13,6 +13,7 @@ pub mod gate;
 pub mod scopes;
 pub mod store;
 pub mod testkit;
+pub mod webhooks;
 
 pub use app::{serve, start, AppContext, Running};
 pub use config::ServerConfig;

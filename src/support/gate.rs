@@ -20,6 +20,16 @@ pub struct OpInfo {
     pub success_status: u16,
 }
 
+/// One entry of the event catalogue (`x-event-types`).
+#[derive(Debug)]
+pub struct EventTypeInfo {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// The schema in `components/schemas` the event's `data` follows.
+    pub payload_schema: &'static str,
+    pub surface: &'static str,
+}
+
 /// A documented path template and the methods it documents.
 #[derive(Debug)]
 pub struct Route {

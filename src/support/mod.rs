@@ -14,6 +14,6 @@ pub use extract::{
     fingerprint_json, ApiHeaders, ApiPath, ApiQuery, FromParams, JsonBody, Params, RawBody, RawBodyBytes,
 };
 pub use gate::{
-    idempotency_begin, idempotency_finish, Admission, Call, Gate, IdempotencyStart, IdempotencyTicket,
+    idempotency_begin, idempotency_finish, Admission, Call, EventTypeInfo, Gate, IdempotencyStart, IdempotencyTicket,
     OpInfo, PublicCall, Route, StoredResponse,
 };

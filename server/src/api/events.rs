@@ -1,12 +1,21 @@
-use mobieus_api::server::{EventsService, GetEventPath, ListEventsQuery};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use mobieus_api::server::{EventsService, GetEventPath, ListEventsQuery, StreamEventsHeaders, StreamEventsQuery, EVENT_TYPES};
 use mobieus_api::support::{ApiError, Call};
 use mobieus_api::types;
 use serde_json::json;
+use tokio::sync::mpsc;
 
+use super::streaming::ChannelBody;
 use super::{created_range, object, Paging};
 use crate::app::AppContext;
+use crate::db::Db;
 use crate::errors::store_error;
-use crate::store::events::{event_get, event_list, Event, EventFilter};
+use crate::store::events::{event_get, event_list, events_after, last_event_id, Event, EventFilter, WRITES_COMMITTED};
+
+/// Events sent per query while a stream catches up.
+const STREAM_BATCH: i64 = 200;
 
 fn event_out(e: Event) -> types::Event {
     types::Event { id: e.id, type_: e.event_type, data: object(e.data.0), created_at: e.created_at.0 }
@@ -32,5 +41,109 @@ impl EventsService for AppContext {
     async fn get_event(call: &Call<'_, Self>, path: GetEventPath) -> Result<types::EventEnvelope, ApiError> {
         let event = event_get(&call.context().db, call.principal.tenant_id, path.id).await.map_err(store_error("event"))?;
         Ok(types::EventEnvelope { data: event_out(event), next_cursor: None, request_id: String::new() })
+    }
+
+    async fn list_event_types(_call: &Call<'_, Self>) -> Result<types::EventTypeList, ApiError> {
+        let data: Vec<types::EventType> = EVENT_TYPES
+            .iter()
+            .map(|t| types::EventType {
+                name: t.name.into(),
+                description: t.description.into(),
+                payload_schema: t.payload_schema.into(),
+                surface: t.surface.into(),
+            })
+            .collect();
+        Ok(types::EventTypeList {
+            total_count: data.len() as i64,
+            data,
+            next_cursor: None,
+            has_more: false,
+            request_id: String::new(),
+        })
+    }
+
+    async fn stream_events(
+        call: &Call<'_, Self>,
+        query: StreamEventsQuery,
+        headers: StreamEventsHeaders,
+    ) -> Result<http::Response<dropshot::Body>, ApiError> {
+        let ctx = call.context();
+        let tenant = call.principal.tenant_id;
+        let start = match headers.last_event_id.as_deref().map(str::trim) {
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| ApiError::invalid_parameter("Last-Event-ID", "must be an event id (digits only)"))?,
+            None => last_event_id(&ctx.db, tenant).await.map_err(store_error("event"))?,
+        };
+        let (tx, body) = ChannelBody::new(16, None);
+        let pump = Pump {
+            db: ctx.db.clone(),
+            tenant,
+            event_type: query.r#type,
+            heartbeat: ctx.config.stream_heartbeat,
+            poll: ctx.config.stream_poll,
+        };
+        tokio::spawn(pump.run(start, tx));
+        http::Response::builder()
+            .status(http::StatusCode::OK)
+            .header(http::header::CONTENT_TYPE, "text/event-stream")
+            .header(http::header::CACHE_CONTROL, "no-cache")
+            .header("x-accel-buffering", "no")
+            .body(dropshot::Body::wrap(body))
+            .map_err(|_| ApiError::server_error())
+    }
+}
+
+/// Feeds one event stream: sends every event after the last one sent, in id
+/// (commit) order, then waits for a write (this process's, at once) or the
+/// poll interval (other processes'), sending a heartbeat comment when idle.
+struct Pump {
+    db: Db,
+    tenant: i64,
+    event_type: Option<String>,
+    heartbeat: Duration,
+    poll: Duration,
+}
+
+impl Pump {
+    async fn run(self, mut last: i64, tx: mpsc::Sender<Bytes>) {
+        // the first bytes flush the headers; `retry` tells EventSource how
+        // soon to reconnect
+        if tx.send(Bytes::from_static(b"retry: 2000\n: connected\n\n")).await.is_err() {
+            return;
+        }
+        let mut last_sent = Instant::now();
+        loop {
+            let woken = WRITES_COMMITTED.notified();
+            match events_after(&self.db, self.tenant, last, self.event_type.as_deref(), STREAM_BATCH).await {
+                Ok(events) if !events.is_empty() => {
+                    for e in events {
+                        last = e.id;
+                        let frame = format!("id: {}\nevent: {}\ndata: {}\n\n", e.id, e.event_type, e.to_json());
+                        if tx.send(Bytes::from(frame)).await.is_err() {
+                            return;
+                        }
+                    }
+                    last_sent = Instant::now();
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, tenant_id = self.tenant, "event stream query failed"),
+            }
+            let idle_left = self.heartbeat.saturating_sub(last_sent.elapsed());
+            tokio::select! {
+                _ = woken => {}
+                _ = tokio::time::sleep(self.poll) => {}
+                _ = tokio::time::sleep(idle_left) => {
+                    if tx.send(Bytes::from_static(b": heartbeat\n\n")).await.is_err() {
+                        return;
+                    }
+                    last_sent = Instant::now();
+                }
+                _ = tx.closed() => return,
+            }
+        }
     }
 }

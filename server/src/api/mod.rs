@@ -4,15 +4,21 @@
 //! idempotency happen around them (mobieus_api::support).
 
 mod events;
+mod files;
 mod helpdesk_audit;
 mod helpdesk_canned;
 mod helpdesk_directory;
 mod helpdesk_notification_prefs;
 mod helpdesk_tags;
 mod helpdesk_tickets;
+mod listings;
 mod meta;
+mod moderation;
 mod posts;
+mod reports;
+mod streaming;
 mod users;
+mod webhooks;
 
 use mobieus_api::support::{ApiError, Call};
 use serde_json::Value;
@@ -88,6 +94,15 @@ pub fn created_range(
     before: Option<chrono::DateTime<chrono::Utc>>,
 ) -> CreatedRange {
     CreatedRange { after: after.map(Ts::from), before: before.map(Ts::from) }
+}
+
+/// A stored string as the contract's enum; a value outside the contract is
+/// a bug in the store, answered 500 and logged.
+pub fn stored<T: for<'a> TryFrom<&'a str>>(what: &'static str, value: &str) -> Result<T, ApiError> {
+    T::try_from(value).map_err(|_| {
+        tracing::error!(what, value, "stored value is not in the contract");
+        ApiError::server_error()
+    })
 }
 
 /// A JSON value as an object (payload columns always hold objects).

@@ -16,6 +16,7 @@ fn post_out(p: Post) -> types::Post {
         body: p.body,
         created_at: p.created_at.0,
         updated_at: p.updated_at.0,
+        hidden_at: p.hidden_at.map(|t| t.0),
     }
 }
 

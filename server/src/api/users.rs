@@ -3,22 +3,20 @@ use mobieus_api::support::{ApiError, Call};
 use mobieus_api::types;
 use serde_json::json;
 
-use super::{created_range, Paging};
+use super::{created_range, stored, Paging};
 use crate::app::AppContext;
 use crate::errors::store_error;
 use crate::store::users::{user_get, user_list, User, UserFilter};
 
 fn user_out(u: User) -> Result<types::User, ApiError> {
-    let role = types::UserRole::try_from(u.role.as_str()).map_err(|_| {
-        tracing::error!(user_id = u.id, role = %u.role, "stored role is not in the contract");
-        ApiError::server_error()
-    })?;
     Ok(types::User {
         id: u.id,
+        role: stored("user role", &u.role)?,
+        status: stored("user status", &u.status)?,
+        warning_count: u.warning_count as i64,
         username: u.username,
         display_name: u.display_name,
         email: u.email,
-        role,
         created_at: u.created_at.0,
     })
 }

@@ -201,8 +201,8 @@ macro_rules! with_conn {
 /// "database is locked" failure when a reader upgrades).
 #[macro_export]
 macro_rules! write_tx {
-    ($db:expr, |$conn:ident| $body:expr) => {
-        match $db {
+    ($db:expr, |$conn:ident| $body:expr) => {{
+        let __result = match $db {
             $crate::db::Db::Pg(pool) => {
                 let mut __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
                 diesel_async::AsyncConnection::transaction(
@@ -217,8 +217,12 @@ macro_rules! write_tx {
                     .immediate_transaction(async |$conn: &mut $crate::db::SqliteConn| -> Result<_, $crate::db::StoreError> { $body })
                     .await
             }
+        };
+        if __result.is_ok() {
+            $crate::store::events::WRITES_COMMITTED.notify_waiters();
         }
-    };
+        __result
+    }};
 }
 
 /// A page and its count: on PostgreSQL both queries go out pipelined on one

@@ -88,6 +88,8 @@ diesel::table! {
         email -> Nullable<Text>,
         role -> Text,
         created_at -> UtcTs,
+        status -> Text,
+        warning_count -> Integer,
     }
 }
 
@@ -102,6 +104,7 @@ diesel::table! {
         body -> Text,
         created_at -> UtcTs,
         updated_at -> UtcTs,
+        hidden_at -> Nullable<UtcTs>,
     }
 }
 
@@ -296,10 +299,135 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    listings (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        seller_id -> BigInt,
+        title -> Text,
+        description -> Text,
+        price_cents -> BigInt,
+        currency -> Text,
+        status -> Text,
+        created_at -> UtcTs,
+        updated_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    reports (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        target_kind -> Text,
+        target_id -> BigInt,
+        target_author_id -> Nullable<BigInt>,
+        reporter_id -> BigInt,
+        reason -> Text,
+        details -> Text,
+        status -> Text,
+        resolution_note -> Nullable<Text>,
+        resolution_effect -> Nullable<Text>,
+        created_at -> UtcTs,
+        updated_at -> UtcTs,
+        closed_at -> Nullable<UtcTs>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    moderation_actions (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        report_id -> Nullable<BigInt>,
+        action -> Text,
+        effect -> Nullable<Text>,
+        target_kind -> Text,
+        target_id -> BigInt,
+        author_id -> Nullable<BigInt>,
+        actor_kind -> Text,
+        actor_id -> Nullable<BigInt>,
+        actor_name -> Text,
+        note -> Nullable<Text>,
+        created_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    event_heads (tenant_id) {
+        tenant_id -> BigInt,
+        writes -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{UtcTs, PJson};
+    webhook_endpoints (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        url -> Text,
+        description -> Nullable<Text>,
+        event_types -> PJson,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<UtcTs>,
+        failing_since -> Nullable<UtcTs>,
+        created_at -> UtcTs,
+        updated_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    webhook_deliveries (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        endpoint_id -> BigInt,
+        event_id -> BigInt,
+        event_type -> Text,
+        body -> Text,
+        status -> Text,
+        attempt_count -> Integer,
+        next_attempt_at -> Nullable<UtcTs>,
+        locked_until -> Nullable<UtcTs>,
+        last_status_code -> Nullable<Integer>,
+        replay_of -> Nullable<BigInt>,
+        created_at -> UtcTs,
+        updated_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    webhook_attempts (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        delivery_id -> BigInt,
+        attempt -> Integer,
+        webhook_timestamp -> BigInt,
+        signature -> Text,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        latency_ms -> BigInt,
+        response_excerpt -> Nullable<Text>,
+        created_at -> UtcTs,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants, api_keys, server_secrets, rate_limit_counters, idempotency_keys, events, users, posts, helpdesk_tags,
     helpdesk_queues, helpdesk_agents, helpdesk_agent_queues, helpdesk_help_topics, helpdesk_ticket_counters,
     helpdesk_tickets, helpdesk_ticket_tags, helpdesk_messages, helpdesk_audit_events, helpdesk_canned_responses,
-    helpdesk_notification_prefs, files, helpdesk_message_attachments,
+    helpdesk_notification_prefs, files, helpdesk_message_attachments, listings, reports, moderation_actions, event_heads,
+    webhook_endpoints, webhook_deliveries, webhook_attempts,
 );

@@ -15,7 +15,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::{json, Map, Value};
 
 use crate::db::schema::{
-    events, files as fl, helpdesk_agents as ag, helpdesk_message_attachments as ma, helpdesk_audit_events as au, helpdesk_help_topics as ht, helpdesk_messages as m,
+    files as fl, helpdesk_agents as ag, helpdesk_message_attachments as ma, helpdesk_audit_events as au, helpdesk_help_topics as ht, helpdesk_messages as m,
     helpdesk_queues as q, helpdesk_tags as tg, helpdesk_ticket_counters as c, helpdesk_ticket_tags as tt,
     helpdesk_tickets as t, users as u,
 };
@@ -370,13 +370,10 @@ pub async fn ticket_create(db: &Db, tenant: i64, new: &NewTicket, actor: Actor) 
         tags.dedup();
         let ticket = Ticket { row, tags };
         let r = &ticket.row;
-        diesel::insert_into(events::table)
-            .values(NewEvent::new(tenant, "helpdesk.ticket.created", json!({
+        crate::record_event!(conn, NewEvent::new(tenant, "helpdesk.ticket.created", json!({
                 "ticket_id": r.id, "number": r.number, "reference": reference(r.number), "subject": r.subject,
                 "priority": r.priority, "queue_id": r.queue_id, "requester_email": r.requester_email,
-            })))
-            .execute(conn)
-            .await?;
+            })));
         diesel::insert_into(au::table)
             .values(AuditEntry::new(tenant, "ticket.created", actor, Some(r.id), None, Some(ticket.snapshot())))
             .execute(conn)
@@ -558,12 +555,9 @@ pub async fn ticket_set_status(db: &Db, tenant: i64, number: i64, to: &str, acto
         let Some(updated) = updated else {
             return Err(StoreError::invalid("status", "the ticket's status changed meanwhile; read it again"));
         };
-        diesel::insert_into(events::table)
-            .values(NewEvent::new(tenant, "helpdesk.ticket.status_changed", json!({
+        crate::record_event!(conn, NewEvent::new(tenant, "helpdesk.ticket.status_changed", json!({
                 "ticket_id": row.id, "reference": reference(row.number), "from": row.status, "to": to,
-            })))
-            .execute(conn)
-            .await?;
+            })));
         diesel::insert_into(au::table)
             .values(AuditEntry::new(tenant, "ticket.status_changed", actor, Some(row.id),
                 Some(json!({ "status": row.status })), Some(json!({ "status": to }))))
@@ -641,25 +635,19 @@ pub async fn ticket_reply(db: &Db, tenant: i64, number: i64, reply: &NewReply, a
                 .set(t::status.eq("open"))
                 .execute(conn)
                 .await?;
-            diesel::insert_into(events::table)
-                .values(NewEvent::new(tenant, "helpdesk.ticket.status_changed", json!({
+            crate::record_event!(conn, NewEvent::new(tenant, "helpdesk.ticket.status_changed", json!({
                     "ticket_id": row.id, "reference": reference(row.number), "from": row.status, "to": "open",
-                })))
-                .execute(conn)
-                .await?;
+                })));
             diesel::insert_into(au::table)
                 .values(AuditEntry::new(tenant, "ticket.status_changed", actor, Some(row.id),
                     Some(json!({ "status": row.status })), Some(json!({ "status": "open" }))))
                 .execute(conn)
                 .await?;
         }
-        diesel::insert_into(events::table)
-            .values(NewEvent::new(tenant, "helpdesk.ticket.replied", json!({
+        crate::record_event!(conn, NewEvent::new(tenant, "helpdesk.ticket.replied", json!({
                 "ticket_id": row.id, "reference": reference(row.number), "message_id": message.id, "seq": seq,
                 "internal": reply.internal, "author_kind": reply.author, "attachment_file_ids": reply.attachment_file_ids,
-            })))
-            .execute(conn)
-            .await?;
+            })));
         diesel::insert_into(au::table)
             .values(AuditEntry::new(tenant, "ticket.replied", actor, Some(row.id), None,
                 Some(json!({ "message_id": message.id, "seq": seq, "internal": reply.internal }))))
@@ -728,12 +716,9 @@ pub async fn ticket_merge(db: &Db, tenant: i64, source: i64, target: i64, actor:
             .set((t::status.eq("closed"), t::merged_into_id.eq(Some(dst.id)), t::message_count.eq(0_i64), t::updated_at.eq(now)))
             .execute(conn)
             .await?;
-        diesel::insert_into(events::table)
-            .values(NewEvent::new(tenant, "helpdesk.ticket.status_changed", json!({
+        crate::record_event!(conn, NewEvent::new(tenant, "helpdesk.ticket.status_changed", json!({
                 "ticket_id": src.id, "reference": reference(src.number), "from": src.status, "to": "closed", "merged_into_id": dst.id,
-            })))
-            .execute(conn)
-            .await?;
+            })));
         for (ticket, role) in [(src.id, "source"), (dst.id, "target")] {
             diesel::insert_into(au::table)
                 .values(AuditEntry::new(tenant, "ticket.merged", actor, Some(ticket), None, Some(json!({

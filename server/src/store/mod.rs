@@ -12,12 +12,17 @@ pub mod helpdesk_queues;
 pub mod helpdesk_tickets;
 pub mod helpdesk_topics;
 pub mod idempotency;
+pub mod listings;
+pub mod moderation;
 pub mod posts;
 pub mod rate_limits;
+pub mod reports;
 pub mod secrets;
 pub mod tags;
 pub mod tenants;
 pub mod users;
+pub mod webhook_outbox;
+pub mod webhooks;
 
 /// Rows of one page plus the count over all pages.
 #[derive(Debug)]

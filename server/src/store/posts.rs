@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::json;
 
-use crate::db::schema::{events, posts as p};
+use crate::db::schema::posts as p;
 use crate::db::{Db, Found, StoreError, Ts};
 use crate::store::events::NewEvent;
 use crate::store::{CreatedRange, Page};
@@ -20,6 +20,7 @@ pub struct Post {
     pub body: String,
     pub created_at: Ts,
     pub updated_at: Ts,
+    pub hidden_at: Option<Ts>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -83,10 +84,7 @@ pub async fn post_create(db: &Db, tenant: i64, author_id: i64, title: &str, body
             .returning(Post::as_returning())
             .get_result(conn)
             .await?;
-        diesel::insert_into(events::table)
-            .values(NewEvent::new(tenant, "post.created", json!({ "post_id": post.id, "author_id": author_id })))
-            .execute(conn)
-            .await?;
+        crate::record_event!(conn, NewEvent::new(tenant, "post.created", json!({ "post_id": post.id, "author_id": author_id })));
         Ok(post)
     })
 }

@@ -5,7 +5,7 @@ use diesel_async::RunQueryDsl;
 
 use serde_json::json;
 
-use crate::db::schema::{events, helpdesk_audit_events as au, helpdesk_tags as t, helpdesk_ticket_tags as tt};
+use crate::db::schema::{helpdesk_audit_events as au, helpdesk_tags as t, helpdesk_ticket_tags as tt};
 use crate::db::{Db, Found, StoreError, Ts};
 use crate::store::events::NewEvent;
 use crate::store::helpdesk_audit::{Actor, AuditEntry};
@@ -82,7 +82,7 @@ pub async fn tag_create(db: &Db, tenant: i64, slug: &str, name: &str, color: &st
             .get_result(conn)
             .await
             .map_err(StoreError::unique("slug"))?;
-        diesel::insert_into(events::table).values(tag_event("helpdesk.tag.created", &tag)).execute(conn).await?;
+        crate::record_event!(conn, tag_event("helpdesk.tag.created", &tag));
         diesel::insert_into(au::table)
             .values(AuditEntry::new(tenant, "tag.created", actor, None, None, Some(snapshot(&tag))))
             .execute(conn)
@@ -110,7 +110,7 @@ pub async fn tag_update(db: &Db, tenant: i64, id: i64, changes: &TagChanges, act
             .optional()
             .map_err(StoreError::unique("slug"))?
             .ok_or(StoreError::NotFound)?;
-        diesel::insert_into(events::table).values(tag_event("helpdesk.tag.updated", &tag)).execute(conn).await?;
+        crate::record_event!(conn, tag_event("helpdesk.tag.updated", &tag));
         diesel::insert_into(au::table)
             .values(AuditEntry::new(tenant, "tag.updated", actor, None, Some(snapshot(&before)), Some(snapshot(&tag))))
             .execute(conn)
@@ -131,7 +131,7 @@ pub async fn tag_delete(db: &Db, tenant: i64, id: i64, actor: Actor) -> Result<T
             .await
             .optional()?;
         let tag = deleted.ok_or(StoreError::NotFound)?;
-        diesel::insert_into(events::table).values(tag_event("helpdesk.tag.deleted", &tag)).execute(conn).await?;
+        crate::record_event!(conn, tag_event("helpdesk.tag.deleted", &tag));
         diesel::insert_into(au::table)
             .values(AuditEntry::new(tenant, "tag.deleted", actor, None, Some(json!({ "tag": snapshot(&tag), "detached_from_tickets": detached })), None))
             .execute(conn)

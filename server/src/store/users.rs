@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::json;
 
-use crate::db::schema::{events, users as u};
+use crate::db::schema::users as u;
 use crate::db::{Db, Found, StoreError, Ts};
 use crate::store::events::NewEvent;
 use crate::store::{CreatedRange, Page};
@@ -20,6 +20,8 @@ pub struct User {
     pub email: Option<String>,
     pub role: String,
     pub created_at: Ts,
+    pub status: String,
+    pub warning_count: i32,
 }
 
 #[derive(Debug, Clone)]
@@ -91,10 +93,7 @@ pub async fn user_create(db: &Db, tenant: i64, new: &NewUser) -> Result<User, St
             .get_result(conn)
             .await
             .map_err(StoreError::unique("username"))?;
-        diesel::insert_into(events::table)
-            .values(NewEvent::new(tenant, "user.created", json!({ "user_id": user.id, "username": user.username })))
-            .execute(conn)
-            .await?;
+        crate::record_event!(conn, NewEvent::new(tenant, "user.created", json!({ "user_id": user.id, "username": user.username })));
         Ok(user)
     })
 }

@@ -1,6 +1,10 @@
 //! Fresh databases for tests (each test its own, as crates.io does), used by
 //! this crate's tests and the conformance suite.
 
+mod receiver;
+
+pub use receiver::{Received, Receiver};
+
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 /// A new, empty PostgreSQL database on the server `base_url` points at.

@@ -1,0 +1,277 @@
+//! Webhooks end to end: a real receiver on loopback verifies every signature
+//! and counts deliveries, on each backend.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use common::{backends, Backend, TestServer};
+use mobieus_server::testkit::Receiver;
+use mobieus_server::ServerConfig;
+use serde_json::{json, Value};
+
+/// Quick retries for tests: 100 ms, 200 ms, 300 ms, then failed.
+fn fast(c: &mut ServerConfig) {
+    c.allow_private_webhooks = true;
+    c.webhooks.policy.schedule = vec![Duration::from_millis(100), Duration::from_millis(200), Duration::from_millis(300)];
+    c.webhooks.poll_interval = Duration::from_millis(50);
+}
+
+async fn endpoint(ts: &TestServer, key: &str, url: &str, types: Value) -> (i64, String) {
+    let r = ts.post(Some(key), "/api/v1/webhooks/endpoints", &json!({ "url": url, "event_types": types }), None).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let secret = r.body["data"]["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    (r.body["data"]["endpoint"]["id"].as_i64().unwrap(), secret)
+}
+
+/// A server (with `tweak`), a tenant and key, a receiver knowing the secret
+/// of an endpoint subscribed to `types`.
+async fn hooked(b: &Backend, tweak: impl FnOnce(&mut ServerConfig), types: Value) -> (TestServer, i64, String, Receiver, i64, String) {
+    let ts = TestServer::start_with(b, tweak).await;
+    let (tenant, key) = ts.tenant_with_key("hooks").await;
+    let rx = Receiver::start(true).await;
+    let (id, secret) = endpoint(&ts, &key, &rx.url("/hook"), types).await;
+    rx.set_secrets(&[&secret]);
+    (ts, tenant, key, rx, id, secret)
+}
+
+async fn make_post(ts: &TestServer, tenant: i64) -> i64 {
+    let db = ts.db();
+    let user = mobieus_server::store::users::user_create(
+        db,
+        tenant,
+        &mobieus_server::store::users::NewUser {
+            username: format!("u{}", uuid::Uuid::new_v4().simple()),
+            display_name: "U".into(),
+            email: None,
+            role: "member".into(),
+        },
+    )
+    .await
+    .unwrap();
+    mobieus_server::store::posts::post_create(db, tenant, user.id, "t", "b").await.unwrap().id
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deliveries_are_signed_retried_after_500s_and_logged() {
+    for b in backends() {
+        let (ts, tenant, key, rx, id, _) = hooked(&b, fast, json!(["post.created"])).await;
+        rx.fail_next(2, 500);
+        make_post(&ts, tenant).await;
+        assert!(rx.wait_for(10, |r| r.received().iter().any(|x| x.status_sent == 200)).await, "{b:?}: delivered in the end");
+        let got = rx.received();
+        assert_eq!(got.len(), 3, "{b:?}: two 500s then a 200");
+        assert!(got.iter().all(|r| r.verified_by == vec![0]), "{b:?}: every attempt signed with the secret: {got:?}");
+        assert!(got.iter().all(|r| r.webhook_id == got[0].webhook_id), "{b:?}: one webhook-id across retries");
+        let body: Value = serde_json::from_str(&got[2].body).unwrap();
+        assert_eq!(body["type"], "post.created");
+        // the delivery log
+        let list = ts.get(Some(&key), &format!("/api/v1/webhooks/endpoints/{id}/deliveries")).await;
+        assert_eq!(list.status, 200, "{}", list.text);
+        let delivery = &list.body["data"][0];
+        assert_eq!(delivery["status"], "succeeded", "{b:?}: {}", list.text);
+        assert_eq!(delivery["attempt_count"], 3);
+        assert_eq!(delivery["webhook_id"], got[0].webhook_id.as_str());
+        let detail = ts.get(Some(&key), &format!("/api/v1/webhooks/deliveries/{}", delivery["id"])).await;
+        let attempts = detail.body["data"]["attempts"].as_array().unwrap();
+        let codes: Vec<i64> = attempts.iter().map(|a| a["status_code"].as_i64().unwrap()).collect();
+        assert_eq!(codes, vec![500, 500, 200], "{b:?}");
+        assert_eq!(attempts[0]["response_excerpt"], "received\n");
+        assert_eq!(detail.body["data"]["request"]["headers"]["webhook-signature"].as_str(), Some(got[2].signature.as_str()));
+        assert_eq!(detail.body["data"]["request"]["body"].as_str(), Some(got[2].body.as_str()));
+        // filtered by status
+        let failed = ts.get(Some(&key), &format!("/api/v1/webhooks/endpoints/{id}/deliveries?status=failed")).await;
+        assert_eq!(failed.body["total_count"], 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delivery_failing_every_attempt_is_marked_failed_and_can_be_replayed() {
+    for b in backends() {
+        let (ts, tenant, key, rx, id, _) = hooked(&b, fast, json!(["post.created"])).await;
+        rx.fail_next(4, 503);
+        make_post(&ts, tenant).await;
+        assert!(rx.wait_for(10, |r| r.count() >= 4).await);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let failed = ts.get(Some(&key), &format!("/api/v1/webhooks/endpoints/{id}/deliveries?status=failed")).await;
+        assert_eq!(failed.body["total_count"], 1, "{b:?}: one delivery used up its 4 attempts: {}", failed.text);
+        let original = failed.body["data"][0].clone();
+        assert_eq!(original["attempt_count"], 4);
+        assert_eq!(original["next_attempt_at"], Value::Null);
+        let replay = ts.post(Some(&key), &format!("/api/v1/webhooks/deliveries/{}/replay", original["id"]), &json!({}), None).await;
+        assert_eq!(replay.status, 201, "{}", replay.text);
+        assert_eq!(replay.body["data"]["replay_of"], original["id"]);
+        assert_ne!(replay.body["data"]["webhook_id"], original["webhook_id"]);
+        let new_id = replay.body["data"]["webhook_id"].as_str().unwrap().to_owned();
+        assert!(rx.wait_for(10, |r| r.by_id().contains_key(&new_id)).await, "{b:?}: the replay arrives");
+        let replayed = rx.received().into_iter().find(|r| r.webhook_id == new_id).unwrap();
+        let first = rx.received().into_iter().find(|r| r.webhook_id == original["webhook_id"].as_str().unwrap()).unwrap();
+        assert_eq!(replayed.body, first.body, "same event body");
+        assert_eq!(replayed.verified_by, vec![0]);
+        // unknown delivery, other tenant's delivery
+        let (_, other) = ts.tenant_with_key("other").await;
+        ts.post(Some(&other), &format!("/api/v1/webhooks/deliveries/{}/replay", original["id"]), &json!({}), None)
+            .await
+            .assert_error(404, "webhook_delivery_not_found");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rotation_signs_with_both_secrets_during_grace() {
+    for b in backends() {
+        let ts = TestServer::start_with(&b, fast).await;
+        let (_tenant, key) = ts.tenant_with_key("hooks").await;
+        let rx = Receiver::start(true).await;
+        let (id, old) = endpoint(&ts, &key, &rx.url("/hook"), json!(["*"])).await;
+        let rotated = ts.post(Some(&key), &format!("/api/v1/webhooks/endpoints/{id}/rotate-secret"), &json!({}), None).await;
+        assert_eq!(rotated.status, 200, "{}", rotated.text);
+        let new = rotated.body["data"]["secret"].as_str().unwrap().to_owned();
+        assert_ne!(new, old);
+        assert!(rotated.body["data"]["endpoint"]["previous_secret_expires_at"].is_string());
+        rx.set_secrets(&[&old, &new]);
+        let test = ts.post(Some(&key), &format!("/api/v1/webhooks/endpoints/{id}/test"), &json!({}), None).await;
+        assert_eq!(test.status, 201, "{}", test.text);
+        assert_eq!(test.body["data"]["event_type"], "webhook.test");
+        assert!(rx.wait_for(10, |r| r.count() == 1).await);
+        let got = &rx.received()[0];
+        assert_eq!(got.verified_by, vec![0, 1], "{b:?}: both secrets verify during the grace period: {}", got.signature);
+        assert_eq!(got.signature.split(' ').count(), 2);
+        // a receiver that only knows the new secret accepts it too
+        assert!(mobieus_api::webhook::verify_webhook(&new, &got.webhook_id, &got.timestamp, &got.signature, got.body.as_bytes(), chrono::Utc::now().timestamp(), 300).is_ok());
+        // the secret is never listed
+        let listed = ts.get(Some(&key), "/api/v1/webhooks/endpoints").await;
+        assert!(!listed.text.contains(&new) && !listed.text.contains("whsec_"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn urls_are_checked_and_webhook_scopes_enforced() {
+    for b in backends() {
+        let ts = TestServer::start(&b).await; // private targets not allowed
+        let (tenant, key) = ts.tenant_with_key("hooks").await;
+        for (url, field) in [("http://example.org/x", "url"), ("https://127.0.0.1/x", "url"), ("https://10.0.0.8/x", "url"), ("https://[::1]/x", "url"), ("not a url", "url")] {
+            let r = ts.post(Some(&key), "/api/v1/webhooks/endpoints", &json!({ "url": url }), None).await;
+            r.assert_error(422, "validation_failed");
+            assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], field, "{url}");
+        }
+        let r = ts.post(Some(&key), "/api/v1/webhooks/endpoints", &json!({ "url": "https://93.184.216.34/x", "event_types": ["post.created", "nope.nothing"] }), None).await;
+        r.assert_error(422, "validation_failed");
+        assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "event_types[1]");
+        let reader = ts.key(tenant, &["webhooks:read"]).await;
+        let r = ts.post(Some(&reader), "/api/v1/webhooks/endpoints", &json!({ "url": "https://93.184.216.34/x" }), None).await;
+        r.assert_error(403, "insufficient_scope");
+        assert_eq!(r.body["error"]["extra"]["required_scope"], "webhooks:manage");
+        let ok = ts.post(Some(&key), "/api/v1/webhooks/endpoints", &json!({ "url": "https://93.184.216.34/x" }), None).await;
+        assert_eq!(ok.status, 201);
+        assert_eq!(ok.body["data"]["endpoint"]["event_types"], json!(["*"]));
+        let id = ok.body["data"]["endpoint"]["id"].as_i64().unwrap();
+        assert_eq!(ts.get(Some(&reader), &format!("/api/v1/webhooks/endpoints/{id}")).await.status, 200);
+        let (_, other) = ts.tenant_with_key("other").await;
+        ts.get(Some(&other), &format!("/api/v1/webhooks/endpoints/{id}")).await.assert_error(404, "webhook_endpoint_not_found");
+        // a disabled endpoint keeps its deliveries until enabled again; delete removes it
+        let upd = ts.post(Some(&key), &format!("/api/v1/webhooks/endpoints/{id}"), &json!({ "enabled": false, "description": "paused" }), None).await;
+        assert_eq!(upd.body["data"]["enabled"], false, "{}", upd.text);
+        assert_eq!(upd.body["data"]["description"], "paused");
+        let del = ts.post(Some(&key), &format!("/api/v1/webhooks/endpoints/{id}/delete"), &json!({}), None).await;
+        assert_eq!(del.body["data"]["deleted"], true, "{}", del.text);
+        ts.get(Some(&key), &format!("/api/v1/webhooks/endpoints/{id}")).await.assert_error(404, "webhook_endpoint_not_found");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_endpoint_failing_for_days_is_disabled_with_an_event() {
+    for b in backends() {
+        let ts = TestServer::start_with(&b, |c| {
+            fast(c);
+            c.webhooks.policy.disable_after = Duration::from_millis(250);
+        })
+        .await;
+        let (tenant, key) = ts.tenant_with_key("hooks").await;
+        let rx = Receiver::start(true).await;
+        let (id, _) = endpoint(&ts, &key, &rx.url("/hook"), json!(["post.created"])).await;
+        rx.fail_next(1000, 500);
+        make_post(&ts, tenant).await;
+        let mut disabled = Value::Null;
+        for _ in 0..100 {
+            let e = ts.get(Some(&key), &format!("/api/v1/webhooks/endpoints/{id}")).await;
+            if e.body["data"]["enabled"] == false {
+                disabled = e.body["data"].clone();
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(disabled["disabled_reason"], "failing_for_days", "{b:?}");
+        let events = ts.get(Some(&key), "/api/v1/events?type=webhook.endpoint_disabled").await;
+        assert_eq!(events.body["total_count"], 1, "{}", events.text);
+        assert_eq!(events.body["data"][0]["data"]["endpoint_id"], id);
+    }
+}
+
+/// Two server processes share one PostgreSQL outbox: every delivery arrives
+/// exactly once, and the attempts split between them.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_processes_never_send_the_same_attempt_twice() {
+    let Some(Backend::Postgres(_)) = backends().into_iter().find(|b| matches!(b, Backend::Postgres(_))) else { return };
+    let b = backends().into_iter().find(|b| matches!(b, Backend::Postgres(_))).unwrap();
+    let url = common::database_url(&b).await;
+    let tweak = |c: &mut ServerConfig| {
+        fast(c);
+        c.webhooks.batch = 10;
+        c.webhooks.concurrency = 4;
+    };
+    let one = TestServer::start_on(&b, &url, tweak).await;
+    let (tenant, key) = one.tenant_with_key("hooks").await;
+    let rx = Receiver::start(true).await;
+    let (_, secret) = endpoint(&one, &key, &rx.url("/hook"), json!(["post.created"])).await;
+    rx.set_secrets(&[&secret]);
+    let two = TestServer::start_on(&b, &url, tweak).await;
+    let user = mobieus_server::store::users::user_create(
+        one.db(),
+        tenant,
+        &mobieus_server::store::users::NewUser { username: "w".into(), display_name: "W".into(), email: None, role: "member".into() },
+    )
+    .await
+    .unwrap();
+    let writes = (0..200).map(|i| {
+        let db = if i % 2 == 0 { one.db().clone() } else { two.db().clone() };
+        async move { mobieus_server::store::posts::post_create(&db, tenant, user.id, "t", "b").await.unwrap() }
+    });
+    futures::future::join_all(writes).await;
+    assert!(rx.wait_for(20, |r| r.count() >= 200).await, "all delivered: {}", rx.count());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let by_id = rx.by_id();
+    assert_eq!(by_id.len(), 200);
+    let repeated: HashMap<_, _> = by_id.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(repeated.is_empty(), "no webhook-id arrived twice: {repeated:?}");
+    assert!(rx.received().iter().all(|r| r.verified_by == vec![0]));
+}
+
+/// Deliveries queued while no process delivers are sent after a restart.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restart_loses_no_pending_delivery() {
+    for b in backends() {
+        let url = common::database_url(&b).await;
+        let first = TestServer::start_on(&b, &url, |c| {
+            fast(c);
+            c.webhooks.workers = 0;
+        })
+        .await;
+        let (tenant, key) = first.tenant_with_key("hooks").await;
+        let rx = Receiver::start(true).await;
+        let (id, secret) = endpoint(&first, &key, &rx.url("/hook"), json!(["post.created"])).await;
+        rx.set_secrets(&[&secret]);
+        for _ in 0..5 {
+            make_post(&first, tenant).await;
+        }
+        let pending = first.get(Some(&key), &format!("/api/v1/webhooks/endpoints/{id}/deliveries?status=pending")).await;
+        assert_eq!(pending.body["total_count"], 5);
+        first.server.close().await.unwrap();
+        assert_eq!(rx.count(), 0);
+        let second = TestServer::start_on(&b, &url, fast).await;
+        assert!(rx.wait_for(10, |r| r.count() == 5).await, "{b:?}: {}", rx.count());
+        let done = second.get(Some(&key), &format!("/api/v1/webhooks/endpoints/{id}/deliveries?status=succeeded")).await;
+        assert_eq!(done.body["total_count"], 5);
+    }
+}
