@@ -6,9 +6,12 @@
 //! * [`retry`] — retries what is safe to retry (reads, and writes carrying an
 //!   `Idempotency-Key`) on 429 (honouring `Retry-After`), 5xx and transport
 //!   errors, with exponential backoff and jitter.
+//! * [`Mobieus::events_stream`] — the live event stream (SSE), resumed with
+//!   `Last-Event-ID` across reconnects.
 //! * [`webhook`] — Standard Webhooks verification with timestamp tolerance
 //!   and replay protection.
 
+pub mod events;
 pub mod paginate;
 pub mod retry;
 pub use mobieus_api::webhook;
@@ -17,6 +20,7 @@ use std::time::Duration;
 
 pub use mobieus_api::client::{Client as ApiClient, Error as ApiError};
 pub use mobieus_api::types;
+pub use events::StreamOptions;
 pub use paginate::paginate;
 pub use retry::RetryPolicy;
 
@@ -32,6 +36,9 @@ pub type Error = ApiError<types::ErrorEnvelope>;
 #[derive(Clone)]
 pub struct Mobieus {
     api: ApiClient,
+    /// For the event stream: no total timeout (a stream stays open), but a
+    /// read timeout well above the server's 15 s heartbeat.
+    stream_api: ApiClient,
     retry: RetryPolicy,
 }
 
@@ -42,12 +49,23 @@ impl Mobieus {
         headers.insert(AUTHORIZATION, auth);
         headers.insert(USER_AGENT, HeaderValue::from_static(concat!("mobieus-client/", env!("CARGO_PKG_VERSION"))));
         let http = reqwest::Client::builder()
-            .default_headers(headers)
+            .default_headers(headers.clone())
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| e.to_string())?;
-        Ok(Mobieus { api: ApiClient::new_with_client(base_url.trim_end_matches('/'), http), retry: RetryPolicy::default() })
+        let streaming = reqwest::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(Duration::from_secs(45))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let base = base_url.trim_end_matches('/');
+        Ok(Mobieus {
+            api: ApiClient::new_with_client(base, http),
+            stream_api: ApiClient::new_with_client(base, streaming),
+            retry: RetryPolicy::default(),
+        })
     }
 
     pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
@@ -76,6 +94,12 @@ impl Mobieus {
             let fetch = fetch.clone();
             async move { retry::retry(&self.retry, || fetch(cursor.clone())).await.map(|r| r.into_inner().into_parts()) }
         })
+    }
+
+    /// New events as they are written, oldest first, resumed after the last
+    /// one seen whenever the connection drops.
+    pub fn events_stream(&self, options: StreamOptions) -> impl Stream<Item = Result<types::Event, Error>> + use<> {
+        events::stream(self.stream_api.clone(), options)
     }
 
     /// Every event (optionally of one type), newest first.

@@ -49,6 +49,19 @@ enum Command {
         #[command(subcommand)]
         command: TagCommand,
     },
+    /// Follow events as they are written (Server-Sent Events), one JSON line
+    /// each, reconnecting with Last-Event-ID; runs until interrupted.
+    Tail {
+        /// Only events of this type.
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        /// Start after this event id (default: events from now on).
+        #[arg(long)]
+        after: Option<i64>,
+        /// Stop after this many events.
+        #[arg(long)]
+        count: Option<usize>,
+    },
     /// Verify a webhook delivery (body on standard input).
     VerifyWebhook {
         #[arg(long)]
@@ -159,6 +172,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                 Ok(())
             }
         },
+        Command::Tail { event_type, after, count } => {
+            let options = mobieus_client::StreamOptions { last_event_id: after, event_type, max_reconnects: None };
+            let events = sdk.events_stream(options).take(count.unwrap_or(usize::MAX));
+            drain(events).await
+        }
         Command::Users { command } => match command {
             ReadCommand::List { all: true, .. } => drain(sdk.users_all()).await,
             ReadCommand::List { limit: n, cursor, .. } => {

@@ -62,7 +62,8 @@ pub fn spawn_workers(db: Db, settings: WebhookSettings, allow_private: bool, sto
 
 async fn run(db: Db, settings: WebhookSettings, sender: Sender, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
-        if *stop.borrow() {
+        // set, or its sender dropped with the server's context
+        if *stop.borrow() || stop.has_changed().is_err() {
             return;
         }
         let woken = WRITES_COMMITTED.notified();
