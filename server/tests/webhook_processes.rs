@@ -22,17 +22,18 @@ impl Drop for Server {
 }
 
 async fn serve(db: &str, port: u16) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_mobieus-server"))
+    // owned at once, so it is killed and reaped however this returns
+    let server = Server(Command::new(env!("CARGO_BIN_EXE_mobieus-server"))
         .args(["--database-url", db, "serve", "--allow-private-webhooks", "--bind", &format!("127.0.0.1:{port}")])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
+        .unwrap());
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if reqwest::get(format!("http://127.0.0.1:{port}/api/openapi.yaml")).await.is_ok_and(|r| r.status() == 200) {
-            return Server(child);
+            return server;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
