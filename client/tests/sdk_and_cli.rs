@@ -165,7 +165,7 @@ async fn the_event_stream_resumes_across_a_server_restart() {
     for _ in 0..3 {
         seen.push(tokio::time::timeout(Duration::from_secs(10), stream.next()).await.unwrap().unwrap().unwrap());
     }
-    server.close().await.unwrap();
+    mobieus_server::shutdown(server).await.unwrap();
     let (_again, db) = start(addr).await;
     for i in 3..6 {
         add(db.clone(), i).await;

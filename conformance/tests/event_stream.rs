@@ -142,6 +142,11 @@ async fn idle_streams_get_heartbeats() {
                 heartbeats += 1;
             }
     }
+    // a graceful shutdown ends open streams instead of waiting on them
+    let closed = tokio::time::timeout(Duration::from_secs(10), mobieus_server::shutdown(ts.server)).await;
+    assert!(closed.is_ok_and(|r| r.is_ok()), "shutdown with an open stream finishes");
+    let rest = tokio::time::timeout(Duration::from_secs(5), sse.stream.next()).await.expect("the stream ends");
+    assert!(rest.is_none_or(|r| r.is_err()), "no more frames after shutdown");
 }
 
 #[tokio::test(flavor = "multi_thread")]

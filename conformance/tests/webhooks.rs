@@ -267,7 +267,7 @@ async fn a_restart_loses_no_pending_delivery() {
         }
         let pending = first.get(Some(&key), &format!("/api/v1/webhooks/endpoints/{id}/deliveries?status=pending")).await;
         assert_eq!(pending.body["total_count"], 5);
-        first.server.close().await.unwrap();
+        mobieus_server::shutdown(first.server).await.unwrap();
         assert_eq!(rx.count(), 0);
         let second = TestServer::start_on(&b, &url, fast).await;
         assert!(rx.wait_for(10, |r| r.count() == 5).await, "{b:?}: {}", rx.count());

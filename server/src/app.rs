@@ -19,7 +19,8 @@ pub struct AppContext {
     pub config: Arc<ServerConfig>,
     pub keys: KeyCache,
     pub cursors: CursorCodec,
-    /// Background workers stop when this is dropped (with the server).
+    /// Set by `shutdown`: event streams end and delivery workers stop (they
+    /// also stop when it is dropped with the server).
     stop: tokio::sync::watch::Sender<bool>,
 }
 
@@ -41,6 +42,22 @@ impl AppContext {
             db,
         })
     }
+}
+
+impl AppContext {
+    /// Whether the server is shutting down, for long-running work (event
+    /// streams) to end in time.
+    pub fn stopping(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.stop.subscribe()
+    }
+}
+
+/// Stops a server gracefully: open event streams end first (a graceful close
+/// waits for every response to finish, and a stream never would), delivery
+/// workers stop claiming, then in-flight requests complete.
+pub async fn shutdown(server: Running) -> Result<(), String> {
+    let _ = server.app_private().stop.send(true);
+    server.close().await
 }
 
 /// The implementation type of the generated API trait: every endpoint is a

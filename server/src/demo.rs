@@ -185,7 +185,6 @@ async fn seed_marketplace_and_moderation(db: &Db, tenant: i64, user_ids: &[i64],
         Some("Demo endpoint: point it at your receiver and enable it"),
     )
     .await?;
-    endpoint_update(db, tenant, endpoint.id, &EndpointChanges { url: None, event_types: None, description: None, enabled: Some(false) }).await?;
     const ITEMS: [(&str, i64, &str); 8] = [
         ("Road bike, 56 cm", 35_000, "active"),
         ("Camping tent for two", 8_900, "active"),
@@ -246,6 +245,9 @@ async fn seed_marketplace_and_moderation(db: &Db, tenant: i64, user_ids: &[i64],
     report_act(db, tenant, report_ids[2], &act(ReportAct::Resolve, "Off-platform payment request; listing hidden.", Some("hide_target"))).await?;
     report_act(db, tenant, report_ids[3], &act(ReportAct::Resolve, "First offence: warned.", Some("warn_author"))).await?;
     report_act(db, tenant, report_ids[6], &act(ReportAct::Dismiss, "Different items; not a duplicate.", None)).await?;
+    // disabled last: its deliveries stay queued (and visible) until someone
+    // points it at a real receiver and enables it
+    endpoint_update(db, tenant, endpoint.id, &EndpointChanges { url: None, event_types: None, description: None, enabled: Some(false) }).await?;
     Ok(())
 }
 

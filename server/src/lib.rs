@@ -15,5 +15,5 @@ pub mod store;
 pub mod testkit;
 pub mod webhooks;
 
-pub use app::{serve, start, AppContext, Running};
+pub use app::{serve, shutdown, start, AppContext, Running};
 pub use config::ServerConfig;

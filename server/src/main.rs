@@ -179,7 +179,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             shutdown_signal().await;
             tracing::info!("shutting down: finishing in-flight requests");
-            server.close().await?;
+            mobieus_server::shutdown(server).await?;
             Ok(())
         }
         Command::Migrate => {

@@ -84,6 +84,7 @@ impl EventsService for AppContext {
             event_type: query.r#type,
             heartbeat: ctx.config.stream_heartbeat,
             poll: ctx.config.stream_poll,
+            stop: ctx.stopping(),
         };
         tokio::spawn(pump.run(start, tx));
         http::Response::builder()
@@ -105,10 +106,13 @@ struct Pump {
     event_type: Option<String>,
     heartbeat: Duration,
     poll: Duration,
+    /// The server is shutting down: end the stream (clients resume with
+    /// Last-Event-ID).
+    stop: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Pump {
-    async fn run(self, mut last: i64, tx: mpsc::Sender<Bytes>) {
+    async fn run(mut self, mut last: i64, tx: mpsc::Sender<Bytes>) {
         // the first bytes flush the headers; `retry` tells EventSource how
         // soon to reconnect
         if tx.send(Bytes::from_static(b"retry: 2000\n: connected\n\n")).await.is_err() {
@@ -116,6 +120,9 @@ impl Pump {
         }
         let mut last_sent = Instant::now();
         loop {
+            if *self.stop.borrow() {
+                return;
+            }
             let woken = WRITES_COMMITTED.notified();
             match events_after(&self.db, self.tenant, last, self.event_type.as_deref(), STREAM_BATCH).await {
                 Ok(events) if !events.is_empty() => {
@@ -143,6 +150,7 @@ impl Pump {
                     last_sent = Instant::now();
                 }
                 _ = tx.closed() => return,
+                _ = self.stop.changed() => return,
             }
         }
     }
