@@ -37,6 +37,20 @@ async fn hooked(b: &Backend, tweak: impl FnOnce(&mut ServerConfig), types: Value
     (ts, tenant, key, rx, id, secret)
 }
 
+/// GETs `path` until `done(body)` holds (the delivery log is written just
+/// after the receiver answers, so it can trail what the receiver saw).
+async fn until(ts: &TestServer, key: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let mut body = Value::Null;
+    for _ in 0..200 {
+        body = ts.get(Some(key), path).await.body;
+        if done(&body) {
+            return body;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{path} never reached the expected state: {body}");
+}
+
 async fn make_post(ts: &TestServer, tenant: i64) -> i64 {
     let db = ts.db();
     let user = mobieus_server::store::users::user_create(
@@ -68,10 +82,8 @@ async fn deliveries_are_signed_retried_after_500s_and_logged() {
         let body: Value = serde_json::from_str(&got[2].body).unwrap();
         assert_eq!(body["type"], "post.created");
         // the delivery log
-        let list = ts.get(Some(&key), &format!("/api/v1/webhooks/endpoints/{id}/deliveries")).await;
-        assert_eq!(list.status, 200, "{}", list.text);
-        let delivery = &list.body["data"][0];
-        assert_eq!(delivery["status"], "succeeded", "{b:?}: {}", list.text);
+        let list = until(&ts, &key, &format!("/api/v1/webhooks/endpoints/{id}/deliveries"), |b| b["data"][0]["status"] == "succeeded").await;
+        let delivery = &list["data"][0];
         assert_eq!(delivery["attempt_count"], 3);
         assert_eq!(delivery["webhook_id"], got[0].webhook_id.as_str());
         let detail = ts.get(Some(&key), &format!("/api/v1/webhooks/deliveries/{}", delivery["id"])).await;
@@ -94,10 +106,9 @@ async fn a_delivery_failing_every_attempt_is_marked_failed_and_can_be_replayed()
         rx.fail_next(4, 503);
         make_post(&ts, tenant).await;
         assert!(rx.wait_for(10, |r| r.count() >= 4).await);
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let failed = ts.get(Some(&key), &format!("/api/v1/webhooks/endpoints/{id}/deliveries?status=failed")).await;
-        assert_eq!(failed.body["total_count"], 1, "{b:?}: one delivery used up its 4 attempts: {}", failed.text);
-        let original = failed.body["data"][0].clone();
+        // one delivery used up its 4 attempts
+        let failed = until(&ts, &key, &format!("/api/v1/webhooks/endpoints/{id}/deliveries?status=failed"), |b| b["total_count"] == 1).await;
+        let original = failed["data"][0].clone();
         assert_eq!(original["attempt_count"], 4);
         assert_eq!(original["next_attempt_at"], Value::Null);
         let replay = ts.post(Some(&key), &format!("/api/v1/webhooks/deliveries/{}/replay", original["id"]), &json!({}), None).await;
@@ -271,7 +282,6 @@ async fn a_restart_loses_no_pending_delivery() {
         assert_eq!(rx.count(), 0);
         let second = TestServer::start_on(&b, &url, fast).await;
         assert!(rx.wait_for(10, |r| r.count() == 5).await, "{b:?}: {}", rx.count());
-        let done = second.get(Some(&key), &format!("/api/v1/webhooks/endpoints/{id}/deliveries?status=succeeded")).await;
-        assert_eq!(done.body["total_count"], 5);
+        until(&second, &key, &format!("/api/v1/webhooks/endpoints/{id}/deliveries?status=succeeded"), |b| b["total_count"] == 5).await;
     }
 }
