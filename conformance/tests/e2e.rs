@@ -142,3 +142,90 @@ async fn errors_decode_as_the_typed_envelope() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Every operation of the Core surface issue (listings, files, reports,
+/// moderation, webhooks, the event catalogue and stream) through the
+/// generated client, on the demo tenant.
+#[tokio::test(flavor = "multi_thread")]
+async fn core_surface_through_the_client() {
+    use futures::StreamExt;
+    for backend in backends() {
+        let ts = TestServer::start_with(&backend, |c| c.allow_private_webhooks = true).await;
+        let seed = mobieus_server::demo::seed_demo(ts.db()).await.unwrap();
+        let c = ts.client(&seed.key);
+
+        let types_ = c.list_event_types().send().await.unwrap().into_inner();
+        assert!(types_.data.iter().any(|t| t.name == "report.resolved" && t.payload_schema == "ReportClosedData"));
+        let last = c.list_events().send().await.unwrap().into_inner().data[0].id;
+        let stream = c.stream_events().last_event_id((last - 1).to_string()).send().await.unwrap();
+        assert_eq!(stream.headers()["content-type"], "text/event-stream");
+        let mut bytes = stream.into_inner().into_inner();
+        let mut text = String::new();
+        while !text.contains(&format!("id: {last}\n")) {
+            text.push_str(std::str::from_utf8(&bytes.next().await.unwrap().unwrap()).unwrap());
+        }
+        drop(bytes);
+        assert_eq!(c.get_event().id(last).send().await.unwrap().into_inner().data.id, last);
+
+        let listings = c.list_listings().status(types::ListingStatus::Sold).send().await.unwrap().into_inner();
+        assert_eq!(listings.total_count, 2);
+        let listing = c.get_listing().id(listings.data[0].id).send().await.unwrap().into_inner().data;
+        assert_eq!(listing.status, types::ListingStatus::Sold);
+        assert_eq!(status_of(c.get_listing().id(999_999).send().await), (404, "listing_not_found".into()));
+
+        let files = c.list_files().kind(types::FileKind::Document).send().await.unwrap().into_inner();
+        let receipt = files.data.iter().find(|f| f.name == "receipt-A-1000.txt").unwrap().clone();
+        assert_eq!(c.get_file().id(receipt.id).send().await.unwrap().into_inner().data.sha256, receipt.sha256);
+        let download = c.download_file().id(receipt.id).send().await.unwrap();
+        assert_eq!(download.headers()["content-type"], "text/plain");
+        let mut body = download.into_inner().into_inner();
+        let mut got = Vec::new();
+        while let Some(chunk) = body.next().await {
+            got.extend_from_slice(&chunk.unwrap());
+        }
+        assert_eq!(got, b"Order A-1000\nTotal: 49.00 EUR\nCharged: twice\n");
+
+        let open = c.list_reports().status(types::ReportStatus::Open).send().await.unwrap().into_inner();
+        let first = open.data.iter().map(|r| r.id).min().unwrap();
+        assert_eq!(c.get_report().id(first).send().await.unwrap().into_inner().data.status, types::ReportStatus::Open);
+        let resolve = types::ReportResolve::builder().note("phishing link").effect(Some(types::ModerationEffect::WarnAuthor));
+        let resolved = c.resolve_report().id(first).body(resolve).send().await.unwrap().into_inner().data;
+        assert_eq!(resolved.resolution_effect, Some(types::ModerationEffect::WarnAuthor));
+        let reopened = c.reopen_report().id(first).body(types::ReportAct::builder()).send().await.unwrap().into_inner().data;
+        assert_eq!(reopened.status, types::ReportStatus::Open);
+        let dismissed = c.dismiss_report().id(first).body(types::ReportAct::builder().note(Some("not spam".try_into().unwrap()))).send().await.unwrap().into_inner().data;
+        assert_eq!(dismissed.status, types::ReportStatus::Dismissed);
+        assert_eq!(status_of(c.dismiss_report().id(first).body(types::ReportAct::builder()).send().await), (422, "validation_failed".into()));
+        let queue = c.list_moderation_queue().send().await.unwrap().into_inner();
+        assert!(queue.data.iter().all(|q| q.open_reports >= 1));
+        let actions = c.list_moderation_actions().action(types::ModerationActionKind::Reopen).send().await.unwrap().into_inner();
+        assert_eq!(actions.total_count, 1);
+        assert_eq!(actions.data[0].report_id, Some(first));
+
+        let rx = mobieus_server::testkit::Receiver::start(true).await;
+        let create = types::WebhookEndpointCreate::builder().url(rx.url("/hook")).event_types(Some(vec!["report.resolved".try_into().unwrap()]));
+        let created = c.create_webhook_endpoint().body(create).send().await.unwrap().into_inner().data;
+        let id = created.endpoint.id;
+        rx.set_secrets(&[&created.secret]);
+        assert_eq!(c.list_webhook_endpoints().send().await.unwrap().into_inner().total_count, 2, "the demo's and this one");
+        assert_eq!(c.get_webhook_endpoint().id(id).send().await.unwrap().into_inner().data.url, rx.url("/hook"));
+        let updated = c.update_webhook_endpoint().id(id).body(types::WebhookEndpointUpdate::builder().description(Some("ops".try_into().unwrap()))).send().await.unwrap().into_inner().data;
+        assert_eq!(updated.description.as_deref(), Some("ops"));
+        let rotated = c.rotate_webhook_secret().id(id).send().await.unwrap().into_inner().data;
+        rx.set_secrets(&[&rotated.secret]);
+        let test = c.send_webhook_test().id(id).send().await.unwrap().into_inner().data;
+        assert_eq!(test.event_type, "webhook.test");
+        assert!(rx.wait_for(10, |r| r.count() == 1).await);
+        assert_eq!(rx.received()[0].verified_by, vec![0]);
+        let replay = c.replay_webhook_delivery().id(test.id).send().await.unwrap().into_inner().data;
+        assert_eq!(replay.replay_of, Some(test.id));
+        assert!(rx.wait_for(10, |r| r.count() == 2).await);
+        let deliveries = c.list_webhook_deliveries().id(id).send().await.unwrap().into_inner();
+        assert_eq!(deliveries.total_count, 2);
+        let detail = c.get_webhook_delivery().id(test.id).send().await.unwrap().into_inner().data;
+        assert_eq!(detail.request.url, rx.url("/hook"));
+        let deleted = c.delete_webhook_endpoint().id(id).send().await.unwrap().into_inner().data;
+        assert!(deleted.deleted);
+        assert_eq!(status_of(c.get_webhook_endpoint().id(id).send().await), (404, "webhook_endpoint_not_found".into()));
+    }
+}
