@@ -3,7 +3,7 @@ use mobieus_api::support::{ApiError, Call};
 use mobieus_api::types;
 use serde_json::json;
 
-use super::{object, Paging};
+use super::{object, stored, Paging};
 use crate::app::AppContext;
 use crate::errors::store_error;
 use crate::store::helpdesk_audit::{audit_list, AuditEvent, AuditFilter};
@@ -14,7 +14,7 @@ fn audit_out(a: AuditEvent) -> Result<types::AuditEvent, ApiError> {
     Ok(types::AuditEvent {
         id: a.id,
         event_key: a.event_key,
-        actor_kind: types::AuditEventActorKind::try_from(a.actor_kind.as_str()).map_err(|_| ApiError::server_error())?,
+        actor_kind: stored("audit actor kind", &a.actor_kind)?,
         actor_id: a.actor_id,
         ticket_id: a.ticket_id,
         before: a.before_state.map(|j| object(j.0)),

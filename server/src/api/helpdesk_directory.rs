@@ -8,7 +8,7 @@ use mobieus_api::support::{ApiError, Call};
 use mobieus_api::types;
 use serde_json::{json, Value};
 
-use super::Paging;
+use super::{stored, Paging};
 use crate::app::AppContext;
 use crate::errors::store_error;
 use crate::store::helpdesk_agents::{agent_get, agent_list, Agent, AgentFilter};
@@ -39,7 +39,7 @@ fn queue_out((q, counts): (Queue, StatusCounts)) -> types::Queue {
 }
 
 fn agent_out((a, queue_ids): (Agent, Vec<i64>)) -> Result<types::Agent, ApiError> {
-    let availability = types::AgentAvailability::try_from(a.availability.as_str()).map_err(|_| ApiError::server_error())?;
+    let availability = stored::<types::AgentAvailability>("agent availability", &a.availability)?;
     Ok(types::Agent { id: a.id, name: a.name, email: a.email, availability, queue_ids, created_at: a.created_at.0 })
 }
 
@@ -49,7 +49,7 @@ fn topic_out(t: HelpTopic) -> Result<types::HelpTopic, ApiError> {
         .0
         .into_iter()
         .map(|f| {
-            let kind = types::CustomFieldDefinitionType::try_from(f.kind.as_str()).map_err(|_| ApiError::server_error())?;
+            let kind = stored::<types::CustomFieldDefinitionType>("custom field type", &f.kind)?;
             Ok(types::CustomFieldDefinition { key: f.key, label: f.label, type_: kind, required: f.required, options: f.options })
         })
         .collect::<Result<_, ApiError>>()?;

@@ -2,6 +2,7 @@ use mobieus_api::server::{GetHelpdeskNotificationPrefsQuery, HelpdeskNotificatio
 use mobieus_api::support::{ApiError, Call};
 use mobieus_api::types;
 
+use super::stored;
 use crate::app::AppContext;
 use crate::errors::store_error;
 use crate::store::helpdesk_audit::Actor;
@@ -15,7 +16,7 @@ fn list(prefs: Vec<EffectivePref>) -> Result<types::NotificationPrefList, ApiErr
                 event_key: types::NotificationEventKey::try_from(p.event_key).map_err(|_| ApiError::server_error())?,
                 channel: types::NotificationChannel::try_from(p.channel).map_err(|_| ApiError::server_error())?,
                 enabled: p.enabled,
-                source: types::NotificationPrefSource::try_from(p.source.as_str()).map_err(|_| ApiError::server_error())?,
+                source: stored("notification pref source", &p.source)?,
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;

@@ -201,20 +201,26 @@ macro_rules! with_conn {
 /// "database is locked" failure when a reader upgrades).
 #[macro_export]
 macro_rules! write_tx {
-    ($db:expr, |$conn:ident| $body:expr) => {{
+    ($db:expr, |$conn:ident| $body:expr) => {
+        $crate::write_tx!($db, pg: |$conn| $body, sqlite: |$conn| $body)
+    };
+    // one body per backend, for the few writes that differ (row locks,
+    // multi-row inserts); committed writes wake this process's event streams
+    // and delivery workers either way
+    ($db:expr, pg: |$pc:ident| $pg:expr, sqlite: |$sc:ident| $sqlite:expr) => {{
         let __result = match $db {
             $crate::db::Db::Pg(pool) => {
                 let mut __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
                 diesel_async::AsyncConnection::transaction(
                     &mut *__guard,
-                    async |$conn: &mut diesel_async::AsyncPgConnection| -> Result<_, $crate::db::StoreError> { $body },
+                    async |$pc: &mut diesel_async::AsyncPgConnection| -> Result<_, $crate::db::StoreError> { $pg },
                 )
                 .await
             }
             $crate::db::Db::Sqlite(pool) => {
                 let mut __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
                 (&mut *__guard)
-                    .immediate_transaction(async |$conn: &mut $crate::db::SqliteConn| -> Result<_, $crate::db::StoreError> { $body })
+                    .immediate_transaction(async |$sc: &mut $crate::db::SqliteConn| -> Result<_, $crate::db::StoreError> { $sqlite })
                     .await
             }
         };

@@ -16,6 +16,7 @@ use crate::db::schema::{webhook_attempts as wa, webhook_deliveries as wd, webhoo
 use crate::db::{Db, StoreError, Ts};
 use crate::store::events::NewEvent;
 use crate::store::webhooks::{Delivery, Endpoint};
+use crate::write_tx;
 
 /// A claimed delivery with its endpoint as it was at claim time.
 #[derive(Debug, Clone)]
@@ -24,11 +25,14 @@ pub struct Claimed {
     pub endpoint: Endpoint,
 }
 
-/// What one attempt got.
-#[derive(Debug, Clone)]
+/// What one attempt got; stored as its `webhook_attempts` row (`None` is
+/// written as NULL: SQLite has no DEFAULT in these inserts).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = wa, treat_none_as_default_value = false)]
 pub struct AttemptOutcome {
     pub tenant_id: i64,
     pub delivery_id: i64,
+    #[diesel(skip_insertion)]
     pub endpoint_id: i64,
     pub attempt: i32,
     pub webhook_timestamp: i64,
@@ -37,6 +41,7 @@ pub struct AttemptOutcome {
     pub error: Option<String>,
     pub latency_ms: i64,
     pub response_excerpt: Option<String>,
+    #[diesel(column_name = created_at)]
     pub sent_at: Ts,
 }
 
@@ -113,24 +118,11 @@ pub async fn claim(db: &Db, limit: i64, lease: std::time::Duration) -> Result<Ve
             Ok((deliveries, endpoints))
         }};
     }
-    // not write_tx!: the PostgreSQL claim uses row locks SQLite lacks
-    let (deliveries, endpoints): (Vec<Delivery>, Vec<Endpoint>) = match db {
-        Db::Pg(pool) => {
-            let mut guard = pool.get().await.map_err(StoreError::pool)?;
-            diesel_async::AsyncConnection::transaction(&mut *guard, async |conn: &mut diesel_async::AsyncPgConnection| -> Result<_, StoreError> {
-                take!(conn, due!().for_update().skip_locked().load(conn).await?)
-            })
-            .await?
-        }
-        Db::Sqlite(pool) => {
-            let mut guard = pool.get().await.map_err(StoreError::pool)?;
-            guard
-                .immediate_transaction(async |conn: &mut crate::db::SqliteConn| -> Result<_, StoreError> {
-                    take!(conn, due!().load(conn).await?)
-                })
-                .await?
-        }
-    };
+    // PostgreSQL skips rows another worker holds; SQLite has one writer
+    let (deliveries, endpoints): (Vec<Delivery>, Vec<Endpoint>) = write_tx!(db,
+        pg: |conn| take!(conn, due!().for_update().skip_locked().load(conn).await?),
+        sqlite: |conn| take!(conn, due!().load(conn).await?)
+    )?;
     let by_id: BTreeMap<(i64, i64), Endpoint> = endpoints.into_iter().map(|e| ((e.tenant_id, e.id), e)).collect();
     Ok(deliveries
         .into_iter()
@@ -216,49 +208,19 @@ pub async fn record(db: &Db, outcomes: &[AttemptOutcome], policy: &RetryPolicy, 
             Ok(())
         }};
     }
-    let rows: Vec<_> = outcomes
-        .iter()
-        .map(|o| {
-            (
-                wa::tenant_id.eq(o.tenant_id),
-                wa::delivery_id.eq(o.delivery_id),
-                wa::attempt.eq(o.attempt),
-                wa::webhook_timestamp.eq(o.webhook_timestamp),
-                wa::signature.eq(&o.signature),
-                wa::status_code.eq(o.status_code),
-                wa::error.eq(&o.error),
-                wa::latency_ms.eq(o.latency_ms),
-                wa::response_excerpt.eq(&o.response_excerpt),
-                wa::created_at.eq(o.sent_at),
-            )
-        })
-        .collect();
-    // not write_tx!: PostgreSQL takes the attempts in one multi-row insert,
-    // which diesel-async's SQLite connection cannot send
-    let result = match db {
-        Db::Pg(pool) => {
-            let mut guard = pool.get().await.map_err(StoreError::pool)?;
-            diesel_async::AsyncConnection::transaction(&mut *guard, async |conn: &mut diesel_async::AsyncPgConnection| -> Result<(), StoreError> {
-                diesel::insert_into(wa::table).values(rows).execute(conn).await?;
-                settle!(conn)
-            })
-            .await
+    // PostgreSQL takes the attempts in one multi-row insert, which
+    // diesel-async's SQLite connection cannot send
+    write_tx!(db,
+        pg: |conn| {
+            diesel::insert_into(wa::table).values(outcomes).execute(conn).await?;
+            settle!(conn)
+        },
+        sqlite: |conn| {
+            for o in outcomes {
+                diesel::insert_into(wa::table).values(o).execute(conn).await?;
+            }
+            settle!(conn)
         }
-        Db::Sqlite(pool) => {
-            let mut guard = pool.get().await.map_err(StoreError::pool)?;
-            guard
-                .immediate_transaction(async |conn: &mut crate::db::SqliteConn| -> Result<(), StoreError> {
-                    for row in rows {
-                        diesel::insert_into(wa::table).values(row).execute(conn).await?;
-                    }
-                    settle!(conn)
-                })
-                .await
-        }
-    };
-    if result.is_ok() {
-        crate::store::events::WRITES_COMMITTED.notify_waiters();
-    }
-    result
+    )
 }
 

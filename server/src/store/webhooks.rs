@@ -113,14 +113,24 @@ pub struct NewDelivery {
 }
 
 impl NewDelivery {
-    fn new(event: &Event, endpoint_id: i64, replay_of: Option<i64>) -> Self {
+    fn new(event: &Event, endpoint_id: i64) -> Self {
+        Self::pending(event.tenant_id, endpoint_id, event.id, &event.event_type, event.to_json().to_string(), None)
+    }
+
+    /// The same event to the same endpoint again, as a new delivery.
+    fn replaying(original: &Delivery) -> Self {
+        let o = original;
+        Self::pending(o.tenant_id, o.endpoint_id, o.event_id, &o.event_type, o.body.clone(), Some(o.id))
+    }
+
+    fn pending(tenant_id: i64, endpoint_id: i64, event_id: i64, event_type: &str, body: String, replay_of: Option<i64>) -> Self {
         let now = Ts::now();
         NewDelivery {
-            tenant_id: event.tenant_id,
+            tenant_id,
             endpoint_id,
-            event_id: event.id,
-            event_type: event.event_type.clone(),
-            body: event.to_json().to_string(),
+            event_id,
+            event_type: event_type.to_owned(),
+            body,
             status: "pending",
             attempt_count: 0,
             next_attempt_at: Some(now),
@@ -145,7 +155,7 @@ pub fn fan_out(event: &Event, subscribers: &[(i64, Json<Vec<String>>)]) -> Vec<N
     subscribers
         .iter()
         .filter(|(_, types)| subscribed(&types.0, &event.event_type))
-        .map(|(id, _)| NewDelivery::new(event, *id, None))
+        .map(|(id, _)| NewDelivery::new(event, *id))
         .collect()
 }
 
@@ -207,31 +217,33 @@ pub async fn endpoint_get(db: &Db, tenant: i64, id: i64) -> Result<Endpoint, Sto
     .found()
 }
 
+/// The columns an update sets (`None`: left as it is), in one statement.
+#[derive(AsChangeset)]
+#[diesel(table_name = we)]
+struct EndpointChangeset {
+    url: Option<String>,
+    event_types: Option<Json<Vec<String>>>,
+    description: Option<Option<String>>,
+    enabled: Option<bool>,
+    disabled_reason: Option<Option<&'static str>>,
+    failing_since: Option<Option<Ts>>,
+    updated_at: Ts,
+}
+
 pub async fn endpoint_update(db: &Db, tenant: i64, id: i64, c: &EndpointChanges) -> Result<Endpoint, StoreError> {
-    let now = Ts::now();
+    let changes = EndpointChangeset {
+        url: c.url.clone(),
+        event_types: c.event_types.clone().map(Json),
+        description: c.description.clone().map(Some),
+        enabled: c.enabled,
+        // turning an endpoint on again starts its failure clock afresh
+        disabled_reason: c.enabled.map(|on| if on { None } else { Some("disabled_by_api") }),
+        failing_since: c.enabled.map(|_| None),
+        updated_at: Ts::now(),
+    };
     write_tx!(db, |conn| {
-        let target = we::table.filter(we::tenant_id.eq(tenant).and(we::id.eq(id)));
-        if let Some(u) = &c.url {
-            diesel::update(target).set(we::url.eq(u)).execute(conn).await?;
-        }
-        if let Some(t) = &c.event_types {
-            diesel::update(target).set(we::event_types.eq(Json(t.clone()))).execute(conn).await?;
-        }
-        if let Some(d) = &c.description {
-            diesel::update(target).set(we::description.eq(Some(d))).execute(conn).await?;
-        }
-        if let Some(on) = c.enabled {
-            // turning an endpoint on again starts its failure clock afresh
-            diesel::update(target)
-                .set((we::enabled.eq(on), we::disabled_reason.eq(None::<String>), we::failing_since.eq(None::<Ts>)))
-                .execute(conn)
-                .await?;
-            if !on {
-                diesel::update(target).set(we::disabled_reason.eq(Some("disabled_by_api"))).execute(conn).await?;
-            }
-        }
-        Ok(diesel::update(target)
-            .set(we::updated_at.eq(now))
+        Ok(diesel::update(we::table.filter(we::tenant_id.eq(tenant).and(we::id.eq(id))))
+            .set(&changes)
             .returning(Endpoint::as_returning())
             .get_result(conn)
             .await
@@ -297,7 +309,7 @@ pub async fn send_test(db: &Db, tenant: i64, endpoint_id: i64) -> Result<Deliver
             "endpoint_id": endpoint_id, "message": "A test event from mobieusCore.",
         })));
         Ok(diesel::insert_into(wd::table)
-            .values(NewDelivery::new(&event, endpoint_id, None))
+            .values(NewDelivery::new(&event, endpoint_id))
             .returning(Delivery::as_returning())
             .get_result(conn)
             .await?)
@@ -314,21 +326,8 @@ pub async fn delivery_replay(db: &Db, tenant: i64, id: i64) -> Result<Delivery, 
             .await
             .optional()?;
         let Some(original) = original else { return Err(StoreError::NotFound) };
-        let now = Ts::now();
         Ok(diesel::insert_into(wd::table)
-            .values(NewDelivery {
-                tenant_id: tenant,
-                endpoint_id: original.endpoint_id,
-                event_id: original.event_id,
-                event_type: original.event_type,
-                body: original.body,
-                status: "pending",
-                attempt_count: 0,
-                next_attempt_at: Some(now),
-                replay_of: Some(original.id),
-                created_at: now,
-                updated_at: now,
-            })
+            .values(NewDelivery::replaying(&original))
             .returning(Delivery::as_returning())
             .get_result(conn)
             .await?)
