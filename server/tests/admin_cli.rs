@@ -1,20 +1,8 @@
 //! The admin subcommands, run as the binary users run.
 
-use std::process::Command;
+mod common;
 
-use serde_json::Value;
-
-fn run(db: &str, args: &[&str]) -> (bool, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mobieus-server"))
-        .args(["--database-url", db, "--json"])
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let value = serde_json::from_str(&stdout).unwrap_or(Value::Null);
-    (out.status.success(), value, String::from_utf8_lossy(&out.stderr).into_owned())
-}
+use common::admin_run as run;
 
 #[test]
 fn tenants_and_keys_from_the_command_line() {

@@ -2,43 +2,14 @@
 //! outbox: every delivery reaches the receiver exactly once, signed. Runs
 //! when MOBIEUS_TEST_PG_URL is set (CI's PostgreSQL pass).
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
+use std::process::Command;
+use std::time::Duration;
+
+use common::ServerProcess;
 use mobieus_server::testkit::{fresh_postgres, Receiver};
 use serde_json::{json, Value};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn serve(db: &str, port: u16) -> Server {
-    // owned at once, so it is killed and reaped however this returns
-    let server = Server(Command::new(env!("CARGO_BIN_EXE_mobieus-server"))
-        .args(["--database-url", db, "serve", "--allow-private-webhooks", "--bind", &format!("127.0.0.1:{port}")])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if reqwest::get(format!("http://127.0.0.1:{port}/api/openapi.yaml")).await.is_ok_and(|r| r.status() == 200) {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("server on port {port} did not start");
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_server_processes_deliver_each_event_once() {
@@ -51,8 +22,11 @@ async fn two_server_processes_deliver_each_event_once() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let seed: Value = serde_json::from_slice(&out.stdout).unwrap();
     let key = seed["key"].as_str().unwrap().to_owned();
-    let (pa, pb) = (free_port(), free_port());
-    let (_a, _b) = (serve(&db, pa).await, serve(&db, pb).await);
+    let (a, b) = (
+        ServerProcess::start(&db, &["--allow-private-webhooks"]).await,
+        ServerProcess::start(&db, &["--allow-private-webhooks"]).await,
+    );
+    let (pa, pb) = (a.port, b.port);
     let http = reqwest::Client::new();
     let rx = Receiver::start(true).await;
     let created: Value = http

@@ -12,7 +12,8 @@ use super::{created_range, object, Paging};
 use crate::app::AppContext;
 use crate::db::Db;
 use crate::errors::store_error;
-use crate::store::events::{event_get, event_list, events_after, last_event_id, Event, EventFilter, WRITES_COMMITTED};
+use crate::db::commits::EventWaiter;
+use crate::store::events::{event_get, event_list, events_after, last_event_id, Event, EventFilter};
 
 /// Events sent per query while a stream catches up.
 const STREAM_BATCH: i64 = 200;
@@ -98,8 +99,9 @@ impl EventsService for AppContext {
 }
 
 /// Feeds one event stream: sends every event after the last one sent, in id
-/// (commit) order, then waits for a write (this process's, at once) or the
-/// poll interval (other processes'), sending a heartbeat comment when idle.
+/// (commit) order, then waits for a commit of its tenant's events (this
+/// process's, at once) or the poll interval (other processes'), sending a
+/// heartbeat comment when idle.
 struct Pump {
     db: Db,
     tenant: i64,
@@ -119,11 +121,13 @@ impl Pump {
             return;
         }
         let mut last_sent = Instant::now();
+        // subscribed before the first look, so no commit falls between a look
+        // and the wait after it
+        let mut commits = EventWaiter::new(self.tenant);
         loop {
             if *self.stop.borrow() {
                 return;
             }
-            let woken = WRITES_COMMITTED.notified();
             match events_after(&self.db, self.tenant, last, self.event_type.as_deref(), STREAM_BATCH).await {
                 Ok(events) if !events.is_empty() => {
                     for e in events {
@@ -141,7 +145,7 @@ impl Pump {
             }
             let idle_left = self.heartbeat.saturating_sub(last_sent.elapsed());
             tokio::select! {
-                _ = woken => {}
+                _ = commits.committed() => {}
                 _ = tokio::time::sleep(self.poll) => {}
                 _ = tokio::time::sleep(idle_left) => {
                     if tx.send(Bytes::from_static(b": heartbeat\n\n")).await.is_err() {

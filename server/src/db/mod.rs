@@ -1,21 +1,22 @@
 //! Storage: one query code, two backends. `Db` holds a pool of either
-//! PostgreSQL or SQLite connections; `with_conn!` and `write_tx!` expand the
-//! same diesel code once per backend (there is no async MultiConnection).
+//! PostgreSQL or SQLite connections; `with_conn!` (reads), `write_conn!` (one
+//! write statement) and `write_tx!` (a write transaction) expand the same
+//! diesel code once per backend (there is no async MultiConnection).
+//! On SQLite, reads and writes use different connections (`db::sqlite`).
 
+pub mod commits;
 pub mod schema;
+pub mod sqlite;
 pub mod types;
 
-use diesel::{Connection, ConnectionError, ConnectionResult, SqliteConnection};
+use diesel::ConnectionError;
 use diesel_async::pooled_connection::bb8::Pool;
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
-use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
-use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
-use futures::future::{BoxFuture, FutureExt};
 
+pub use sqlite::{SqliteConn, SqlitePools};
 pub use types::{Json, Ts};
-
-pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 
 pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -23,7 +24,7 @@ pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/
 #[derive(Clone)]
 pub enum Db {
     Pg(Pool<AsyncPgConnection>),
-    Sqlite(Pool<SqliteConn>),
+    Sqlite(SqlitePools),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,24 +85,6 @@ impl<T> Found<T> for Result<Option<T>, StoreError> {
     }
 }
 
-/// Per-connection SQLite set-up: wait for the write lock instead of failing,
-/// WAL so readers never block the writer, foreign keys enforced.
-fn sqlite_setup(url: &str) -> BoxFuture<'_, ConnectionResult<SqliteConn>> {
-    async move {
-        let mut conn = SqliteConn::establish(url).await?;
-        for pragma in [
-            "PRAGMA busy_timeout = 10000;",
-            "PRAGMA journal_mode = WAL;",
-            "PRAGMA synchronous = NORMAL;",
-            "PRAGMA foreign_keys = ON;",
-        ] {
-            conn.batch_execute(pragma).await.map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
-        }
-        Ok(conn)
-    }
-    .boxed()
-}
-
 pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
@@ -123,28 +106,7 @@ impl Db {
             Ok(Db::Pg(pool))
         } else {
             let path = url.strip_prefix("sqlite://").unwrap_or(url).to_owned();
-            let migrate_path = path.clone();
-            tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
-                let mut c = SqliteConnection::establish(&migrate_path)?;
-                diesel::connection::SimpleConnection::batch_execute(
-                    &mut c,
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;",
-                )?;
-                c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| StoreError::Migration(e.to_string()))?;
-                Ok(())
-            })
-            .await
-            .map_err(StoreError::pool)??;
-            let mut config = ManagerConfig::<SqliteConn>::default();
-            config.custom_setup = Box::new(sqlite_setup);
-            let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, config);
-            let pool = Pool::builder()
-                .max_size(max_connections)
-                .connection_timeout(std::time::Duration::from_secs(30))
-                .build(manager)
-                .await
-                .map_err(StoreError::pool)?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(sqlite::connect(path, max_connections).await?))
         }
     }
 
@@ -177,18 +139,40 @@ async fn migrate_postgres(url: &str) -> Result<(), StoreError> {
     result
 }
 
-/// Runs `$body` with `$conn` bound to a pooled connection of either backend.
+/// Runs `$body` with `$conn` bound to a pooled connection of either backend,
+/// for reads (on SQLite a read-only connection: a write here fails).
 #[macro_export]
 macro_rules! with_conn {
     ($db:expr, |$conn:ident| $body:expr) => {
+        $crate::on_conn!($db, reader, |$conn| $body)
+    };
+}
+
+/// One write statement outside a transaction (on PostgreSQL it commits by
+/// itself, one round trip; on SQLite it waits for the writer's turn).
+/// Writes that touch more than one row set, or write an event, use
+/// `write_tx!`.
+#[macro_export]
+macro_rules! write_conn {
+    ($db:expr, |$conn:ident| $body:expr) => {
+        $crate::on_conn!($db, writer, |$conn| $body)
+    };
+}
+
+/// `with_conn!` and `write_conn!`: a pooled PostgreSQL connection, or the
+/// SQLite connection `$sqlite` (`reader` or `writer`) hands out.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! on_conn {
+    ($db:expr, $sqlite:ident, |$conn:ident| $body:expr) => {
         match $db {
             $crate::db::Db::Pg(pool) => {
                 let mut __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
                 let $conn: &mut diesel_async::AsyncPgConnection = &mut *__guard;
                 $body
             }
-            $crate::db::Db::Sqlite(pool) => {
-                let mut __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
+            $crate::db::Db::Sqlite(pools) => {
+                let mut __guard = pools.$sqlite().await?;
                 let $conn: &mut $crate::db::SqliteConn = &mut *__guard;
                 $body
             }
@@ -196,39 +180,39 @@ macro_rules! with_conn {
     };
 }
 
-/// A write transaction: BEGIN on PostgreSQL, BEGIN IMMEDIATE on SQLite (the
-/// write lock is taken up front, so busy_timeout applies instead of a
-/// "database is locked" failure when a reader upgrades).
+/// A write transaction: BEGIN on PostgreSQL; on SQLite the writer's turn,
+/// then BEGIN IMMEDIATE (the file lock is taken up front, so another process
+/// on the file makes it wait rather than fail). After the commit it announces
+/// what it wrote (`db::commits`) to this process's event streams and
+/// delivery workers.
 #[macro_export]
 macro_rules! write_tx {
     ($db:expr, |$conn:ident| $body:expr) => {
         $crate::write_tx!($db, pg: |$conn| $body, sqlite: |$conn| $body)
     };
     // one body per backend, for the few writes that differ (row locks,
-    // multi-row inserts); committed writes wake this process's event streams
-    // and delivery workers either way
-    ($db:expr, pg: |$pc:ident| $pg:expr, sqlite: |$sc:ident| $sqlite:expr) => {{
-        let __result = match $db {
-            $crate::db::Db::Pg(pool) => {
-                let mut __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
-                diesel_async::AsyncConnection::transaction(
-                    &mut *__guard,
-                    async |$pc: &mut diesel_async::AsyncPgConnection| -> Result<_, $crate::db::StoreError> { $pg },
-                )
-                .await
-            }
-            $crate::db::Db::Sqlite(pool) => {
-                let mut __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
-                (&mut *__guard)
-                    .immediate_transaction(async |$sc: &mut $crate::db::SqliteConn| -> Result<_, $crate::db::StoreError> { $sqlite })
+    // multi-row inserts)
+    ($db:expr, pg: |$pc:ident| $pg:expr, sqlite: |$sc:ident| $sqlite:expr) => {
+        $crate::db::commits::announced(async {
+            match $db {
+                $crate::db::Db::Pg(pool) => {
+                    let mut __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
+                    diesel_async::AsyncConnection::transaction(
+                        &mut *__guard,
+                        async |$pc: &mut diesel_async::AsyncPgConnection| -> Result<_, $crate::db::StoreError> { $pg },
+                    )
                     .await
+                }
+                $crate::db::Db::Sqlite(pools) => {
+                    let mut __turn = pools.writer().await?;
+                    (&mut *__turn)
+                        .immediate_transaction(async |$sc: &mut $crate::db::SqliteConn| -> Result<_, $crate::db::StoreError> { $sqlite })
+                        .await
+                }
             }
-        };
-        if __result.is_ok() {
-            $crate::store::events::WRITES_COMMITTED.notify_waiters();
-        }
-        __result
-    }};
+        })
+        .await
+    };
 }
 
 /// A page and its count: on PostgreSQL both queries go out pipelined on one
@@ -252,8 +236,8 @@ macro_rules! page_and_count {
                 };
                 futures::try_join!(rows, count)?
             }
-            $crate::db::Db::Sqlite(pool) => {
-                let mut __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
+            $crate::db::Db::Sqlite(pools) => {
+                let mut __guard = pools.reader().await?;
                 let $conn: &mut $crate::db::SqliteConn = &mut *__guard;
                 let rows = $rows.await?;
                 let $conn: &mut $crate::db::SqliteConn = &mut *__guard;

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::db::schema::{api_keys as k, tenants as t};
 use crate::db::{Db, Found, Json, StoreError, Ts};
 use crate::store::tenants::Tenant;
-use crate::{with_conn, write_tx};
+use crate::{with_conn, write_conn, write_tx};
 
 pub const KEY_PREFIX: &str = "mc_live_";
 const PREFIX_SHOWN: usize = KEY_PREFIX.len() + 4;
@@ -61,7 +61,7 @@ pub async fn key_create(db: &Db, new: &NewKey) -> Result<(ApiKey, String), Store
     let secret = mint();
     let hash = hash_secret(&secret);
     let prefix = secret[..PREFIX_SHOWN].to_owned();
-    let key = with_conn!(db, |conn| {
+    let key = write_conn!(db, |conn| {
         diesel::insert_into(k::table)
             .values((
                 k::tenant_id.eq(new.tenant_id),
@@ -87,7 +87,7 @@ pub async fn key_list(db: &Db, tenant_id: i64) -> Result<Vec<ApiKey>, StoreError
 }
 
 pub async fn key_revoke(db: &Db, id: i64) -> Result<ApiKey, StoreError> {
-    with_conn!(db, |conn| {
+    write_conn!(db, |conn| {
         Ok(diesel::update(k::table.find(id))
             .set(k::revoked_at.eq(Some(Ts::now())))
             .returning(ApiKey::as_returning())

@@ -33,11 +33,6 @@ impl Event {
     }
 }
 
-/// Woken after every committed write transaction (see `write_tx!`), so event
-/// streams and the delivery worker of this process look at once; other
-/// processes' writes are found by polling.
-pub static WRITES_COMMITTED: tokio::sync::Notify = tokio::sync::Notify::const_new();
-
 /// Writes `$new` (a `NewEvent`) inside the caller's write transaction and
 /// evaluates to the stored `Event`:
 /// 1. bumps the tenant's `event_heads` row first; its row lock is held until
@@ -45,7 +40,9 @@ pub static WRITES_COMMITTED: tokio::sync::Notify = tokio::sync::Notify::const_ne
 ///    reader that has seen id N has seen every committed event below N;
 /// 2. inserts the event;
 /// 3. queues a pending delivery for every enabled webhook endpoint of the
-///    tenant subscribed to its type.
+///    tenant subscribed to its type;
+/// 4. notes both for `write_tx!` to announce after the commit
+///    (`db::commits`), which wakes this process's streams and workers.
 #[macro_export]
 macro_rules! record_event {
     ($conn:expr, $new:expr) => {{
@@ -74,7 +71,9 @@ macro_rules! record_event {
         // cannot take these rows' types)
         for __delivery in $crate::store::webhooks::fan_out(&__event, &__subscribers) {
             diesel::insert_into(__wd::table).values(&__delivery).execute($conn).await?;
+            $crate::db::commits::queued_delivery();
         }
+        $crate::db::commits::wrote_event(__new.tenant_id);
         __event
     }};
 }

@@ -12,7 +12,7 @@ use diesel_async::RunQueryDsl;
 use crate::db::schema::idempotency_keys as ik;
 use crate::db::types::UtcTs;
 use crate::db::{Db, StoreError, Ts};
-use crate::with_conn;
+use crate::write_conn;
 
 /// How long a stored answer is replayed.
 pub const RETENTION: chrono::TimeDelta = chrono::TimeDelta::hours(24);
@@ -57,7 +57,7 @@ pub async fn idempotency_claim(db: &Db, tenant_id: i64, key: &str, path: &str, f
     let now = Ts::now();
     let locked_until = Ts(now.0 + LOCK);
     let expired_before = Ts(now.0 - RETENTION);
-    with_conn!(db, |conn| {
+    write_conn!(db, |conn| {
         let claimed = diesel::sql_query(CLAIM)
             .bind::<BigInt, _>(tenant_id)
             .bind::<Text, _>(key)
@@ -100,7 +100,7 @@ pub async fn idempotency_complete(
     response: Option<(u16, Vec<u8>)>,
 ) -> Result<(), StoreError> {
     let slot = ik::table.filter(ik::tenant_id.eq(tenant_id).and(ik::idem_key.eq(key)).and(ik::path.eq(path)));
-    with_conn!(db, |conn| {
+    write_conn!(db, |conn| {
         match response {
             Some((status, body)) => {
                 diesel::update(slot)
@@ -123,7 +123,7 @@ pub async fn idempotency_complete(
 /// Drops answers past retention (background housekeeping; touches every tenant).
 pub async fn idempotency_purge(db: &Db) -> Result<usize, StoreError> {
     let before = Ts(Ts::now().0 - RETENTION);
-    with_conn!(db, |conn| Ok(diesel::delete(ik::table.filter(ik::created_at.lt(before))).execute(conn).await?))
+    write_conn!(db, |conn| Ok(diesel::delete(ik::table.filter(ik::created_at.lt(before))).execute(conn).await?))
 }
 
 
@@ -133,7 +133,7 @@ mod tests {
 
     async fn age_all(db: &Db) -> Result<usize, StoreError> {
         let old = Ts(Ts::now().0 - RETENTION - chrono::TimeDelta::minutes(1));
-        with_conn!(db, |conn| Ok(diesel::update(ik::table).set(ik::created_at.eq(old)).execute(conn).await?))
+        write_conn!(db, |conn| Ok(diesel::update(ik::table).set(ik::created_at.eq(old)).execute(conn).await?))
     }
 
     #[tokio::test(flavor = "multi_thread")]

@@ -7,7 +7,7 @@ use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 
 use crate::db::{Db, StoreError};
-use crate::with_conn;
+use crate::write_conn;
 
 #[derive(Debug, Clone, Copy, QueryableByName)]
 pub struct Counts {
@@ -35,7 +35,7 @@ RETURNING minute_count, hour_count";
 pub async fn rate_limit_hit(db: &Db, tenant_id: i64, key_id: i64, now_unix: i64) -> Result<Counts, StoreError> {
     let minute_start = now_unix - now_unix.rem_euclid(60);
     let hour_start = now_unix - now_unix.rem_euclid(3600);
-    with_conn!(db, |conn| {
+    write_conn!(db, |conn| {
         Ok(diesel::sql_query(HIT)
             .bind::<BigInt, _>(tenant_id)
             .bind::<BigInt, _>(key_id)

@@ -6,12 +6,12 @@ use diesel_async::RunQueryDsl;
 
 use crate::db::schema::server_secrets as s;
 use crate::db::{Db, StoreError};
-use crate::with_conn;
+use crate::write_conn;
 
 /// Returns the named secret, creating it with `fresh` if it does not exist.
 /// Concurrent starters agree: the first insert wins, everyone reads it.
 pub async fn secret_get_or_create(db: &Db, name: &str, fresh: String) -> Result<String, StoreError> {
-    with_conn!(db, |conn| {
+    write_conn!(db, |conn| {
         diesel::insert_into(s::table)
             .values((s::name.eq(name), s::value.eq(&fresh)))
             .on_conflict(s::name)

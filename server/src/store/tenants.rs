@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::db::schema::tenants as t;
 use crate::db::{Db, Found, Json, StoreError, Ts};
-use crate::with_conn;
+use crate::{with_conn, write_conn};
 
 pub const PLANS: [&str; 4] = ["starter", "pro", "creator_plus", "sovereign"];
 /// Plans that include the public API.
@@ -24,7 +24,7 @@ pub struct Tenant {
 }
 
 pub async fn tenant_create(db: &Db, slug: &str, name: &str, plan: &str) -> Result<Tenant, StoreError> {
-    with_conn!(db, |conn| {
+    write_conn!(db, |conn| {
         diesel::insert_into(t::table)
             .values((
                 t::slug.eq(slug),
@@ -52,7 +52,7 @@ pub async fn tenant_list(db: &Db) -> Result<Vec<Tenant>, StoreError> {
 }
 
 pub async fn tenant_set_plan(db: &Db, slug: &str, plan: &str) -> Result<Tenant, StoreError> {
-    with_conn!(db, |conn| {
+    write_conn!(db, |conn| {
         Ok(diesel::update(t::table.filter(t::slug.eq(slug)))
             .set(t::plan.eq(plan))
             .returning(Tenant::as_returning())
@@ -64,7 +64,7 @@ pub async fn tenant_set_plan(db: &Db, slug: &str, plan: &str) -> Result<Tenant, 
 }
 
 pub async fn tenant_set_cors(db: &Db, slug: &str, origins: Vec<String>) -> Result<Tenant, StoreError> {
-    with_conn!(db, |conn| {
+    write_conn!(db, |conn| {
         Ok(diesel::update(t::table.filter(t::slug.eq(slug)))
             .set(t::cors_allowed_origins.eq(Json(origins)))
             .returning(Tenant::as_returning())

@@ -14,7 +14,7 @@ use crate::db::schema::{webhook_attempts as wa, webhook_deliveries as wd, webhoo
 use crate::db::{Db, Found, Json, StoreError, Ts};
 use crate::store::events::{Event, NewEvent};
 use crate::store::Page;
-use crate::{page_and_count, with_conn, write_tx};
+use crate::{page_and_count, with_conn, write_conn, write_tx};
 
 /// How long the secret before a rotation keeps signing beside the new one.
 pub const ROTATION_GRACE: chrono::TimeDelta = chrono::TimeDelta::hours(24);
@@ -176,7 +176,7 @@ pub struct EndpointChanges {
 
 pub async fn endpoint_create(db: &Db, tenant: i64, url: &str, event_types: &[String], description: Option<&str>) -> Result<Endpoint, StoreError> {
     let now = Ts::now();
-    with_conn!(db, |conn| {
+    write_conn!(db, |conn| {
         Ok(diesel::insert_into(we::table)
             .values((
                 we::tenant_id.eq(tenant),
@@ -242,6 +242,10 @@ pub async fn endpoint_update(db: &Db, tenant: i64, id: i64, c: &EndpointChanges)
         updated_at: Ts::now(),
     };
     write_tx!(db, |conn| {
+        if c.enabled == Some(true) {
+            // its waiting deliveries are deliverable again
+            crate::db::commits::queued_delivery();
+        }
         Ok(diesel::update(we::table.filter(we::tenant_id.eq(tenant).and(we::id.eq(id))))
             .set(&changes)
             .returning(Endpoint::as_returning())
@@ -308,6 +312,7 @@ pub async fn send_test(db: &Db, tenant: i64, endpoint_id: i64) -> Result<Deliver
         let event = crate::record_event!(conn, NewEvent::new(tenant, TEST_EVENT, json!({
             "endpoint_id": endpoint_id, "message": "A test event from mobieusCore.",
         })));
+        crate::db::commits::queued_delivery();
         Ok(diesel::insert_into(wd::table)
             .values(NewDelivery::new(&event, endpoint_id))
             .returning(Delivery::as_returning())
@@ -326,6 +331,7 @@ pub async fn delivery_replay(db: &Db, tenant: i64, id: i64) -> Result<Delivery, 
             .await
             .optional()?;
         let Some(original) = original else { return Err(StoreError::NotFound) };
+        crate::db::commits::queued_delivery();
         Ok(diesel::insert_into(wd::table)
             .values(NewDelivery::replaying(&original))
             .returning(Delivery::as_returning())

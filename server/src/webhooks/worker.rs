@@ -10,7 +10,7 @@ use mobieus_api::webhook::sign;
 use rand::Rng;
 
 use crate::db::{Db, Ts};
-use crate::store::events::WRITES_COMMITTED;
+use crate::db::commits::delivery_queued;
 use crate::store::webhook_outbox::{claim, record, AttemptOutcome, Claimed, RetryPolicy};
 use crate::webhooks::guard::{literal_host_allowed, PublicOnlyResolver};
 
@@ -66,7 +66,8 @@ async fn run(db: Db, settings: WebhookSettings, sender: Sender, mut stop: tokio:
         if *stop.borrow() || stop.has_changed().is_err() {
             return;
         }
-        let woken = WRITES_COMMITTED.notified();
+        // armed before the claim, so a delivery queued while it runs is not missed
+        let woken = delivery_queued();
         let claimed = match claim(&db, settings.batch, settings.lease).await {
             Ok(c) => c,
             Err(e) => {
