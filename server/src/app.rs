@@ -10,14 +10,17 @@ use crate::config::ServerConfig;
 use crate::cursor::CursorCodec;
 use crate::db::{Db, StoreError};
 use crate::gate::KeyCache;
+use crate::rate_limit::RateLimiter;
 use crate::store::secrets::secret_get_or_create;
 
-/// Shared by every request. Holds no tenant state: everything shared between
-/// processes (rate limits, idempotency, cursor key) lives in the database.
+/// Shared by every request. What processes share (rate-limit counts,
+/// idempotency, the cursor key) lives in the database; this process's own
+/// rate-limit counts are reconciled with it in batches.
 pub struct AppContext {
     pub db: Db,
     pub config: Arc<ServerConfig>,
     pub keys: KeyCache,
+    pub limiter: Arc<RateLimiter>,
     pub cursors: CursorCodec,
     /// Set by `shutdown`: event streams end and delivery workers stop (they
     /// also stop when it is dropped with the server).
@@ -36,6 +39,7 @@ impl AppContext {
         let cursor_key = secret_get_or_create(&db, "cursor_hmac_key", fresh).await?;
         Ok(AppContext {
             keys: KeyCache::new(config.key_cache_ttl),
+            limiter: Arc::new(RateLimiter::new(config.rate_limit_reconcile)),
             cursors: CursorCodec::new(cursor_key.as_bytes()),
             stop: tokio::sync::watch::channel(false).0,
             config: Arc::new(config),
@@ -54,10 +58,16 @@ impl AppContext {
 
 /// Stops a server gracefully: open event streams end first (a graceful close
 /// waits for every response to finish, and a stream never would), delivery
-/// workers stop claiming, then in-flight requests complete.
+/// workers stop claiming, in-flight requests complete, and the rate-limit
+/// counts still in memory go to the shared store for the processes that
+/// remain.
 pub async fn shutdown(server: Running) -> Result<(), String> {
-    let _ = server.app_private().stop.send(true);
-    server.close().await
+    let ctx = server.app_private();
+    let _ = ctx.stop.send(true);
+    let (limiter, db) = (ctx.limiter.clone(), ctx.db.clone());
+    server.close().await?;
+    limiter.reconcile(&db, chrono::Utc::now().timestamp()).await.map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// The implementation type of the generated API trait: every endpoint is a
@@ -117,6 +127,8 @@ async fn housekeeping(db: Db) {
 /// Builds the dropshot server for a context and starts serving.
 pub fn serve(ctx: AppContext) -> Result<Running, String> {
     tokio::spawn(housekeeping(ctx.db.clone()));
+    let (limiter, db, stop) = (ctx.limiter.clone(), ctx.db.clone(), ctx.stop.subscribe());
+    tokio::spawn(async move { limiter.run(db, stop).await });
     crate::webhooks::spawn_workers(
         ctx.db.clone(),
         ctx.config.webhooks.clone(),

@@ -14,6 +14,10 @@ pub struct ServerConfig {
     /// How long an authenticated key is trusted without a lookup; revocation
     /// takes effect within this time.
     pub key_cache_ttl: Duration,
+    /// How often this process's rate-limit counts are added to the shared
+    /// store and the other processes' read back (the tolerance openapi.yaml
+    /// states).
+    pub rate_limit_reconcile: Duration,
     pub max_connections: u32,
     /// Largest request body unless an operation says otherwise.
     pub body_limit_bytes: usize,
@@ -33,6 +37,7 @@ impl ServerConfig {
             base_domain: None,
             allow_private_webhooks: false,
             key_cache_ttl: Duration::from_secs(5),
+            rate_limit_reconcile: Duration::from_millis(250),
             max_connections: 16,
             body_limit_bytes: 1024 * 1024,
             webhooks: crate::webhooks::WebhookSettings::default(),

@@ -1,6 +1,7 @@
 //! Admission for every authenticated operation: key → tenant (one indexed
-//! lookup, cached briefly), Host check, rate limit (one statement), plan,
-//! scope. Nothing else touches the database before the handler's query.
+//! lookup, cached briefly), Host check, rate limit (in memory, reconciled
+//! with the other processes in batches), plan, scope. Nothing touches the
+//! database before the handler's query but a key-cache miss.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,7 +20,7 @@ use crate::errors::internal;
 use crate::scopes;
 use crate::store::api_keys::{hash_secret, key_lookup, ApiKey};
 use crate::store::idempotency::{idempotency_claim, idempotency_complete, Claim};
-use crate::store::rate_limits::rate_limit_hit;
+use crate::rate_limit::{Limits as KeyLimits, Verdict, HOUR, MINUTE};
 use crate::store::tenants::{tenant_by_slug, Tenant, API_PLANS};
 
 /// Who is calling: the key and the tenant it belongs to.
@@ -99,11 +100,11 @@ struct Limits {
     exceeded: Option<(&'static str, i32)>,
 }
 
-fn limits(key: &ApiKey, minute_count: i32, hour_count: i32, now: i64) -> Limits {
-    let minute_reset = now - now.rem_euclid(60) + 60;
-    let hour_reset = now - now.rem_euclid(3600) + 3600;
-    let minute_left = key.per_minute - minute_count;
-    let hour_left = key.per_hour - hour_count;
+fn limits(key: &ApiKey, verdict: Verdict, now: i64) -> Limits {
+    let minute_reset = now - now.rem_euclid(MINUTE) + MINUTE;
+    let hour_reset = now - now.rem_euclid(HOUR) + HOUR;
+    let minute_left = key.per_minute - verdict.minute_count;
+    let hour_left = key.per_hour - verdict.hour_count;
     // report the window closest to running out
     let (limit, left, reset) = if hour_left < minute_left {
         (key.per_hour, hour_left, hour_reset)
@@ -114,12 +115,12 @@ fn limits(key: &ApiKey, minute_count: i32, hour_count: i32, now: i64) -> Limits 
     headers.insert("x-ratelimit-limit", HeaderValue::from(limit));
     headers.insert("x-ratelimit-remaining", HeaderValue::from(left.max(0)));
     headers.insert("x-ratelimit-reset", HeaderValue::from(reset));
-    let (exceeded, retry_after) = if hour_left < 0 {
-        (Some(("hour", key.per_hour)), Some(hour_reset - now))
-    } else if minute_left < 0 {
-        (Some(("minute", key.per_minute)), Some(minute_reset - now))
-    } else {
+    let (exceeded, retry_after) = if verdict.admitted {
         (None, None)
+    } else if hour_left <= 0 {
+        (Some(("hour", key.per_hour)), Some(hour_reset - now))
+    } else {
+        (Some(("minute", key.per_minute)), Some(minute_reset - now))
     };
     Limits { headers, retry_after, exceeded }
 }
@@ -144,8 +145,8 @@ impl Gate for AppContext {
                 }
         let cors = cors_of(tenant);
         let now_unix = now.0.timestamp();
-        let counts = rate_limit_hit(&ctx.db, tenant.id, key.id, now_unix).await.map_err(internal)?;
-        let limits = limits(key, counts.minute_count, counts.hour_count, now_unix);
+        let verdict = ctx.limiter.hit(tenant.id, key.id, KeyLimits { per_minute: key.per_minute, per_hour: key.per_hour }, now_unix);
+        let limits = limits(key, verdict, now_unix);
         let with_limits = |mut e: ApiError| {
             for (k, v) in limits.headers.iter() {
                 e.headers.insert(k.clone(), v.clone());
