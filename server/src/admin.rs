@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use crate::db::{Db, StoreError};
 use crate::scopes;
+use crate::store::counts::{row_counts_fold, row_counts_verify};
 use crate::store::api_keys::{key_create, key_list, key_revoke, key_rotate, NewKey};
 use crate::store::tenants::{tenant_by_slug, tenant_create, tenant_list, tenant_set_cors, tenant_set_plan, PLANS};
 
@@ -115,4 +116,19 @@ pub async fn key_rotate_cmd(db: &Db, id: i64, grace_seconds: i64) -> Result<Valu
     v["secret"] = json!(secret);
     v["replaces"] = json!(old);
     Ok(v)
+}
+
+/// Compares every maintained list count with the rows it counts (after
+/// folding pending deltas); an error when any differs.
+pub async fn counts_verify_cmd(db: &Db) -> Result<Value, AdminError> {
+    row_counts_fold(db).await?;
+    let drift = row_counts_verify(db).await?;
+    if drift.is_empty() {
+        return Ok(json!({ "drift": [], "ok": true }));
+    }
+    let lines: Vec<String> = drift
+        .iter()
+        .map(|d| format!("tenant {} {} (scope {}): maintained {}, rows {}", d.tenant_id, d.list, d.scope_id, d.maintained, d.actual))
+        .collect();
+    Err(AdminError::Invalid(format!("maintained counts differ from the rows:\n{}", lines.join("\n"))))
 }

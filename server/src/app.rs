@@ -109,24 +109,33 @@ impl dropshot::DynamicVersionPolicy for DocumentedRoutesOnly {
 
 pub type Running = dropshot::HttpServer<AppContext>;
 
-/// Background upkeep shared safely by every process: drops idempotency
-/// answers past their 24 h retention (the claim upsert would reuse them
-/// anyway; this keeps the table small).
-async fn housekeeping(db: Db) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+/// Background upkeep, safe in every process at once: folds maintained
+/// row-count deltas every second (PostgreSQL; `store::counts`), and drops
+/// idempotency answers past their 24 h retention every ten minutes (the
+/// claim upsert would reuse them anyway; this keeps the table small).
+async fn housekeeping(db: Db, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut fold = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut purge = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
-        tick.tick().await;
-        match crate::store::idempotency::idempotency_purge(&db).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(purged = n, "expired idempotency keys removed"),
-            Err(e) => tracing::warn!(error = %e, "idempotency purge failed"),
+        tokio::select! {
+            _ = fold.tick() => {
+                if let Err(e) = crate::store::counts::row_counts_fold(&db).await {
+                    tracing::warn!(error = %e, "row-count fold failed");
+                }
+            }
+            _ = purge.tick() => match crate::store::idempotency::idempotency_purge(&db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "expired idempotency keys removed"),
+                Err(e) => tracing::warn!(error = %e, "idempotency purge failed"),
+            },
+            r = stop.changed() => if r.is_err() || *stop.borrow() { return },
         }
     }
 }
 
 /// Builds the dropshot server for a context and starts serving.
 pub fn serve(ctx: AppContext) -> Result<Running, String> {
-    tokio::spawn(housekeeping(ctx.db.clone()));
+    tokio::spawn(housekeeping(ctx.db.clone(), ctx.stop.subscribe()));
     let (limiter, db, stop) = (ctx.limiter.clone(), ctx.db.clone(), ctx.stop.subscribe());
     tokio::spawn(async move { limiter.run(db, stop).await });
     crate::webhooks::spawn_workers(

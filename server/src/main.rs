@@ -62,6 +62,17 @@ enum Command {
         #[command(subcommand)]
         command: KeyCommand,
     },
+    /// Maintained list counts (`total_count`).
+    Counts {
+        #[command(subcommand)]
+        command: CountsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CountsCommand {
+    /// Check every maintained count against the rows it counts (exits non-zero on any difference).
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -201,6 +212,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 TenantCommand::SetCors { slug, origins } => out(admin::tenant_set_cors_cmd(&db, slug, origins.clone()).await),
                 TenantCommand::List => out(admin::tenant_list_cmd(&db).await),
             }
+        }
+        Command::Counts { command: CountsCommand::Verify } => {
+            let db = connect().await?;
+            out(admin::counts_verify_cmd(&db).await)
         }
         Command::Key { command } => {
             let db = connect().await?;

@@ -128,3 +128,25 @@ fn both_backends_have_the_same_migrations_tables_and_columns() {
         assert_eq!(t.columns, lite[name].columns, "{name}: same columns");
     }
 }
+
+/// Tables whose row counts the migrations maintain (a `<table>_counted_insert`
+/// and a `<table>_counted_delete` trigger).
+fn counted_tables(backend: &str) -> BTreeSet<String> {
+    let all: String = migrations(backend).into_iter().map(|(_, sql)| sql).collect::<Vec<_>>().join("\n");
+    let triggers = |suffix: &str| -> BTreeSet<String> {
+        all.split_whitespace()
+            .filter_map(|w| w.strip_suffix(suffix))
+            .map(str::to_owned)
+            .collect()
+    };
+    let (inserts, deletes) = (triggers("_counted_insert"), triggers("_counted_delete"));
+    assert_eq!(inserts, deletes, "{backend}: every counted table has both triggers");
+    inserts
+}
+
+#[test]
+fn the_maintained_counts_are_the_ones_the_code_reads() {
+    let code: BTreeSet<String> = mobieus_server::store::counts::ALL.iter().map(|c| c.0.to_owned()).collect();
+    assert_eq!(counted_tables("postgres"), code, "PostgreSQL triggers vs store::counts::ALL");
+    assert_eq!(counted_tables("sqlite"), code, "SQLite triggers vs store::counts::ALL");
+}

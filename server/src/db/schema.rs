@@ -423,11 +423,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    row_counts (tenant_id, list, scope_id) {
+        tenant_id -> BigInt,
+        list -> Text,
+        scope_id -> BigInt,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    row_count_deltas (tenant_id, list, scope_id, id) {
+        tenant_id -> BigInt,
+        list -> Text,
+        scope_id -> BigInt,
+        id -> BigInt,
+        d -> Integer,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants, api_keys, server_secrets, rate_limit_counters, idempotency_keys, events, users, posts, helpdesk_tags,
     helpdesk_queues, helpdesk_agents, helpdesk_agent_queues, helpdesk_help_topics, helpdesk_ticket_counters,
     helpdesk_tickets, helpdesk_ticket_tags, helpdesk_messages, helpdesk_audit_events, helpdesk_canned_responses,
     helpdesk_notification_prefs, files, helpdesk_message_attachments, listings, reports, moderation_actions, event_heads,
-    webhook_endpoints, webhook_deliveries, webhook_attempts,
+    webhook_endpoints, webhook_deliveries, webhook_attempts, row_counts, row_count_deltas,
 );

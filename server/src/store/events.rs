@@ -8,8 +8,9 @@ use serde_json::Value;
 
 use crate::db::schema::events as e;
 use crate::db::{Db, Found, Json, StoreError, Ts};
+use crate::store::counts;
 use crate::store::{CreatedRange, Page};
-use crate::{page_and_count, with_conn};
+use crate::{list_total, page_and_count, with_conn};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = e, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -93,7 +94,7 @@ impl NewEvent {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventFilter {
     pub event_type: Option<String>,
     pub created: CreatedRange,
@@ -124,7 +125,7 @@ pub async fn event_list(db: &Db, tenant: i64, f: &EventFilter, before_id: Option
             q = q.filter(e::id.lt(id));
         }
         q.order(e::id.desc()).limit(limit).select(Event::as_select()).load::<Event>(conn)
-    }, filtered!(tenant, f).count().get_result::<i64>(conn));
+    }, list_total!(conn, tenant, counts::EVENTS, 0, *f == EventFilter::default(), filtered!(tenant, f)));
     Ok(Page { rows, total })
 }
 

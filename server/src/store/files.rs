@@ -9,9 +9,10 @@ use serde_json::json;
 
 use crate::db::schema::files as f;
 use crate::db::{Db, Found, StoreError, Ts};
+use crate::store::counts;
 use crate::store::events::NewEvent;
 use crate::store::{CreatedRange, Page};
-use crate::{page_and_count, with_conn, write_tx};
+use crate::{list_total, page_and_count, with_conn, write_tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = f, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -68,7 +69,7 @@ pub async fn file_create(db: &Db, tenant: i64, owner: Option<i64>, name: &str, c
     })
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileFilter {
     pub kind: Option<String>,
     pub owner_id: Option<i64>,
@@ -102,7 +103,7 @@ pub async fn file_list(db: &Db, tenant: i64, f: &FileFilter, before_id: Option<i
             q = q.filter(f::id.lt(id));
         }
         q.order(f::id.desc()).limit(limit).select(FileMeta::as_select()).load::<FileMeta>(conn)
-    }, filtered!(tenant, f).count().get_result::<i64>(conn));
+    }, list_total!(conn, tenant, counts::FILES, 0, *f == FileFilter::default(), filtered!(tenant, f)));
     Ok(Page { rows, total })
 }
 

@@ -7,8 +7,9 @@ use diesel_async::RunQueryDsl;
 
 use crate::db::schema::{helpdesk_agent_queues as aq, helpdesk_agents as a};
 use crate::db::{Db, StoreError, Ts};
+use crate::store::counts;
 use crate::store::Page;
-use crate::{with_conn, write_tx};
+use crate::{list_total, with_conn, write_tx};
 
 pub const AVAILABILITY: [&str; 4] = ["available", "busy", "away", "offline"];
 
@@ -23,7 +24,7 @@ pub struct Agent {
     pub created_at: Ts,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentFilter {
     pub queue_id: Option<i64>,
     pub availability: Option<String>,
@@ -50,7 +51,7 @@ pub async fn agent_list(db: &Db, tenant: i64, f: &AgentFilter, after: Option<(St
             query = query.filter(a::name.gt(name.clone()).or(a::name.eq(name).and(a::id.gt(id))));
         }
         let agents: Vec<Agent> = query.order((a::name.asc(), a::id.asc())).limit(limit).select(Agent::as_select()).load(conn).await?;
-        let total: i64 = filtered!(tenant, f).count().get_result(conn).await?;
+        let total: i64 = list_total!(conn, tenant, counts::AGENTS, 0, *f == AgentFilter::default(), filtered!(tenant, f)).await?;
         let ids: Vec<i64> = agents.iter().map(|x| x.id).collect();
         let memberships: Vec<(i64, i64)> = aq::table
             .filter(aq::tenant_id.eq(tenant).and(aq::agent_id.eq_any(ids)))

@@ -7,8 +7,9 @@ use serde_json::Value;
 
 use crate::db::schema::helpdesk_audit_events as a;
 use crate::db::{Db, Json, StoreError, Ts};
+use crate::store::counts;
 use crate::store::Page;
-use crate::page_and_count;
+use crate::{list_total, page_and_count};
 
 /// Who made a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +76,7 @@ pub struct AuditEvent {
     pub created_at: Ts,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditFilter {
     pub event_key: Option<String>,
     pub actor_kind: Option<String>,
@@ -102,6 +103,6 @@ pub async fn audit_list(db: &Db, tenant: i64, f: &AuditFilter, before_id: Option
             query = query.filter(a::id.lt(id));
         }
         query.order(a::id.desc()).limit(limit).select(AuditEvent::as_select()).load::<AuditEvent>(conn)
-    }, filtered!(tenant, f).count().get_result::<i64>(conn));
+    }, list_total!(conn, tenant, counts::AUDIT_EVENTS, 0, *f == AuditFilter::default(), filtered!(tenant, f)));
     Ok(Page { rows, total })
 }

@@ -11,10 +11,11 @@ use crate::db::schema::{
     helpdesk_tickets as t,
 };
 use crate::db::{Db, Found, StoreError, Ts};
+use crate::store::counts;
 use crate::store::helpdesk_audit::{Actor, AuditEntry};
 use crate::store::helpdesk_tickets::reference;
 use crate::store::Page;
-use crate::{with_conn, write_tx};
+use crate::{list_total, with_conn, write_tx};
 
 /// Every placeholder a template may use.
 pub const PLACEHOLDERS: [&str; 13] = [
@@ -125,7 +126,7 @@ pub struct CannedChanges {
     pub sort_order: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CannedFilter {
     pub queue_id: Option<i64>,
     pub is_active: Option<bool>,
@@ -176,7 +177,7 @@ pub async fn canned_list(db: &Db, tenant: i64, f: &CannedFilter, after: Option<(
             query = query.filter(cr::sort_order.gt(order).or(cr::sort_order.eq(order).and(cr::id.gt(id))));
         }
         let rows = query.order((cr::sort_order.asc(), cr::id.asc())).limit(limit).select(CannedResponse::as_select()).load(conn).await?;
-        let total: i64 = filtered!(tenant, f).count().get_result(conn).await?;
+        let total: i64 = list_total!(conn, tenant, counts::CANNED_RESPONSES, 0, *f == CannedFilter::default(), filtered!(tenant, f)).await?;
         Ok(Page { rows, total })
     })
 }

@@ -8,6 +8,7 @@ use diesel_async::RunQueryDsl;
 
 use crate::db::schema::{helpdesk_queues as q, helpdesk_tickets as t};
 use crate::db::{Db, StoreError, Ts};
+use crate::store::counts;
 use crate::store::Page;
 use crate::{with_conn, write_conn};
 
@@ -32,7 +33,7 @@ pub async fn queue_list(db: &Db, tenant: i64, after: Option<(String, i64)>, limi
             query = query.filter(q::name.gt(name.clone()).or(q::name.eq(name).and(q::id.gt(id))));
         }
         let queues: Vec<Queue> = query.order((q::name.asc(), q::id.asc())).limit(limit).select(Queue::as_select()).load(conn).await?;
-        let total: i64 = q::table.filter(q::tenant_id.eq(tenant)).count().get_result(conn).await?;
+        let total: i64 = crate::maintained_count!(conn, tenant, counts::QUEUES, 0).await?;
         let ids: Vec<i64> = queues.iter().map(|x| x.id).collect();
         let counts: Vec<(Option<i64>, String, i64)> = t::table
             .filter(t::tenant_id.eq(tenant).and(t::queue_id.eq_any(ids)))

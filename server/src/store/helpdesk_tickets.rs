@@ -20,11 +20,12 @@ use crate::db::schema::{
     helpdesk_tickets as t, users as u,
 };
 use crate::db::{Db, Json, StoreError, Ts};
+use crate::store::counts;
 use crate::store::events::NewEvent;
 use crate::store::helpdesk_audit::{Actor, AuditEntry};
 use crate::store::helpdesk_topics::{validate_custom_fields, FieldDefinition};
 use crate::store::Page;
-use crate::{with_conn, write_tx};
+use crate::{list_total, with_conn, write_tx};
 
 pub const STATUSES: [&str; 5] = ["open", "pending", "on_hold", "solved", "closed"];
 pub const PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
@@ -174,7 +175,7 @@ macro_rules! attachments_of {
     }};
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TicketFilter {
     pub status: Option<String>,
     pub priority: Option<String>,
@@ -464,7 +465,7 @@ pub async fn ticket_list(
             TicketSort::UpdatedAsc => query.order((t::updated_at.asc(), t::id.asc())),
         };
         let rows: Vec<TicketRow> = query.limit(limit).select(TicketRow::as_select()).load(conn).await?;
-        let total: i64 = filtered!(tenant, f, tag_id).count().get_result(conn).await?;
+        let total: i64 = list_total!(conn, tenant, counts::TICKETS, 0, *f == TicketFilter::default(), filtered!(tenant, f, tag_id)).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let mut tags = tags_of!(conn, tenant, ids);
         let rows = rows.into_iter().map(|row| Ticket { tags: tags.remove(&row.id).unwrap_or_default(), row }).collect();

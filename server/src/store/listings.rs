@@ -6,9 +6,10 @@ use serde_json::json;
 
 use crate::db::schema::listings as l;
 use crate::db::{Db, Found, StoreError, Ts};
+use crate::store::counts;
 use crate::store::events::NewEvent;
 use crate::store::{CreatedRange, Page};
-use crate::{page_and_count, with_conn, write_tx};
+use crate::{list_total, page_and_count, with_conn, write_tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = l, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -35,7 +36,7 @@ pub struct NewListing {
     pub status: String,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListingFilter {
     pub status: Option<String>,
     pub seller_id: Option<i64>,
@@ -68,7 +69,7 @@ pub async fn listing_list(db: &Db, tenant: i64, f: &ListingFilter, before_id: Op
             q = q.filter(l::id.lt(id));
         }
         q.order(l::id.desc()).limit(limit).select(Listing::as_select()).load::<Listing>(conn)
-    }, filtered!(tenant, f).count().get_result::<i64>(conn));
+    }, list_total!(conn, tenant, counts::LISTINGS, 0, *f == ListingFilter::default(), filtered!(tenant, f)));
     Ok(Page { rows, total })
 }
 

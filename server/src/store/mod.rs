@@ -2,6 +2,7 @@
 //! tenant table filters by `tenant_id` first.
 
 pub mod api_keys;
+pub mod counts;
 pub mod events;
 pub mod files;
 pub mod helpdesk_agents;
@@ -32,7 +33,7 @@ pub struct Page<T> {
 }
 
 /// Creation-time filters shared by the lists.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreatedRange {
     pub after: Option<crate::db::Ts>,
     pub before: Option<crate::db::Ts>,

@@ -9,8 +9,9 @@ use diesel_async::RunQueryDsl;
 
 use crate::db::schema::{moderation_actions as ma, reports as r, users as u};
 use crate::db::{Db, StoreError, Ts};
+use crate::store::counts;
 use crate::store::{CreatedRange, Page};
-use crate::{page_and_count, with_conn};
+use crate::{list_total, page_and_count, with_conn};
 
 /// Who acted: the API key, or the moderator the request named.
 #[derive(Debug, Clone)]
@@ -140,7 +141,7 @@ pub async fn queue(db: &Db, tenant: i64, kind: Option<&str>, after_first_report:
     Ok(Page { rows, total })
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionFilter {
     pub action: Option<String>,
     pub target_kind: Option<String>,
@@ -174,6 +175,6 @@ pub async fn action_list(db: &Db, tenant: i64, f: &ActionFilter, before_id: Opti
             q = q.filter(ma::id.lt(id));
         }
         q.order(ma::id.desc()).limit(limit).select(ModerationAction::as_select()).load::<ModerationAction>(conn)
-    }, filtered!(tenant, f).count().get_result::<i64>(conn));
+    }, list_total!(conn, tenant, counts::MODERATION_ACTIONS, 0, *f == ActionFilter::default(), filtered!(tenant, f)));
     Ok(Page { rows, total })
 }

@@ -6,9 +6,10 @@ use serde_json::json;
 
 use crate::db::schema::posts as p;
 use crate::db::{Db, Found, StoreError, Ts};
+use crate::store::counts;
 use crate::store::events::NewEvent;
 use crate::store::{CreatedRange, Page};
-use crate::{page_and_count, with_conn, write_tx};
+use crate::{list_total, page_and_count, with_conn, write_tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = p, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -23,7 +24,7 @@ pub struct Post {
     pub hidden_at: Option<Ts>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostFilter {
     pub author_id: Option<i64>,
     pub created: CreatedRange,
@@ -52,7 +53,7 @@ pub async fn post_list(db: &Db, tenant: i64, f: &PostFilter, before_id: Option<i
             q = q.filter(p::id.lt(id));
         }
         q.order(p::id.desc()).limit(limit).select(Post::as_select()).load::<Post>(conn)
-    }, filtered!(tenant, f).count().get_result::<i64>(conn));
+    }, list_total!(conn, tenant, counts::POSTS, 0, *f == PostFilter::default(), filtered!(tenant, f)));
     Ok(Page { rows, total })
 }
 

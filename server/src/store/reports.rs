@@ -8,10 +8,11 @@ use serde_json::json;
 
 use crate::db::schema::{listings as l, moderation_actions as ma, posts as p, reports as r, users as u};
 use crate::db::{Db, Found, StoreError, Ts};
+use crate::store::counts;
 use crate::store::events::NewEvent;
 use crate::store::moderation::{ModActor, ModerationAction};
 use crate::store::Page;
-use crate::{page_and_count, with_conn, write_tx};
+use crate::{list_total, page_and_count, with_conn, write_tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = r, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -41,7 +42,7 @@ pub struct NewReport {
     pub details: String,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportFilter {
     pub status: Option<String>,
     pub target_kind: Option<String>,
@@ -109,7 +110,7 @@ pub async fn report_list(db: &Db, tenant: i64, f: &ReportFilter, before_id: Opti
             q = q.filter(r::id.lt(id));
         }
         q.order(r::id.desc()).limit(limit).select(Report::as_select()).load::<Report>(conn)
-    }, filtered!(tenant, f).count().get_result::<i64>(conn));
+    }, list_total!(conn, tenant, counts::REPORTS, 0, *f == ReportFilter::default(), filtered!(tenant, f)));
     Ok(Page { rows, total })
 }
 

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::db::schema::{helpdesk_audit_events as au, helpdesk_tags as t, helpdesk_ticket_tags as tt};
 use crate::db::{Db, Found, StoreError, Ts};
+use crate::store::counts;
 use crate::store::events::NewEvent;
 use crate::store::helpdesk_audit::{Actor, AuditEntry};
 use crate::store::Page;
@@ -49,7 +50,7 @@ pub async fn tag_list(db: &Db, tenant: i64, after_slug: Option<&str>, limit: i64
             q = q.filter(t::slug.gt(s.to_owned()));
         }
         q.order(t::slug.asc()).limit(limit).select(Tag::as_select()).load::<Tag>(conn)
-    }, t::table.filter(t::tenant_id.eq(tenant)).count().get_result::<i64>(conn));
+    }, crate::maintained_count!(conn, tenant, counts::TAGS, 0));
     Ok(Page { rows, total })
 }
 

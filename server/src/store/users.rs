@@ -6,9 +6,10 @@ use serde_json::json;
 
 use crate::db::schema::users as u;
 use crate::db::{Db, Found, StoreError, Ts};
+use crate::store::counts;
 use crate::store::events::NewEvent;
 use crate::store::{CreatedRange, Page};
-use crate::{page_and_count, with_conn, write_tx};
+use crate::{list_total, page_and_count, with_conn, write_tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = u, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -32,7 +33,7 @@ pub struct NewUser {
     pub role: String,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserFilter {
     pub role: Option<String>,
     pub created: CreatedRange,
@@ -61,7 +62,7 @@ pub async fn user_list(db: &Db, tenant: i64, f: &UserFilter, before_id: Option<i
             q = q.filter(u::id.lt(id));
         }
         q.order(u::id.desc()).limit(limit).select(User::as_select()).load::<User>(conn)
-    }, filtered!(tenant, f).count().get_result::<i64>(conn));
+    }, list_total!(conn, tenant, counts::USERS, 0, *f == UserFilter::default(), filtered!(tenant, f)));
     Ok(Page { rows, total })
 }
 

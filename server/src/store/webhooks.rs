@@ -12,9 +12,10 @@ use serde_json::json;
 
 use crate::db::schema::{webhook_attempts as wa, webhook_deliveries as wd, webhook_endpoints as we};
 use crate::db::{Db, Found, Json, StoreError, Ts};
+use crate::store::counts;
 use crate::store::events::{Event, NewEvent};
 use crate::store::Page;
-use crate::{page_and_count, with_conn, write_conn, write_tx};
+use crate::{list_total, page_and_count, with_conn, write_conn, write_tx};
 
 /// How long the secret before a rotation keeps signing beside the new one.
 pub const ROTATION_GRACE: chrono::TimeDelta = chrono::TimeDelta::hours(24);
@@ -201,7 +202,7 @@ pub async fn endpoint_list(db: &Db, tenant: i64, before_id: Option<i64>, limit: 
             q = q.filter(we::id.lt(id));
         }
         q.order(we::id.desc()).limit(limit).select(Endpoint::as_select()).load::<Endpoint>(conn)
-    }, we::table.filter(we::tenant_id.eq(tenant)).count().get_result::<i64>(conn));
+    }, crate::maintained_count!(conn, tenant, counts::WEBHOOK_ENDPOINTS, 0));
     Ok(Page { rows, total })
 }
 
@@ -359,7 +360,7 @@ pub async fn delivery_list(db: &Db, tenant: i64, endpoint_id: i64, status: Optio
             q = q.filter(wd::id.lt(id));
         }
         q.order(wd::id.desc()).limit(limit).select(Delivery::as_select()).load::<Delivery>(conn)
-    }, filtered!().count().get_result::<i64>(conn));
+    }, list_total!(conn, tenant, counts::WEBHOOK_DELIVERIES, endpoint_id, status.is_none(), filtered!()));
     Ok(Page { rows, total })
 }
 
