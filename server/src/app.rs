@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use dropshot::{ConfigDropshot, ConfigLogging, ConfigLoggingLevel, HandlerTaskMode, HttpError, ServerBuilder, VersionPolicy};
+use dropshot::{ConfigDropshot, HandlerTaskMode, HttpError, ServerBuilder, VersionPolicy};
 use mobieus_api::server::{mobieus_api_mod, MobieusApi, ROUTES};
 use mobieus_api::support::{ApiError, Cors, Route};
 
@@ -109,6 +109,31 @@ impl dropshot::DynamicVersionPolicy for DocumentedRoutesOnly {
 
 pub type Running = dropshot::HttpServer<AppContext>;
 
+/// dropshot's own log records, as `tracing` events (our log lines carry the
+/// request id; dropshot's per-request records would repeat them). Only
+/// warnings and worse are kept, decided here, synchronously: dropshot's
+/// stock logger sends every record, debug included, through a channel to a
+/// logging thread that only then filters it — a wake-up per request.
+struct DropshotToTracing;
+
+impl slog::Drain for DropshotToTracing {
+    type Ok = ();
+    type Err = slog::Never;
+
+    fn log(&self, record: &slog::Record<'_>, _: &slog::OwnedKVList) -> Result<(), slog::Never> {
+        match record.level() {
+            slog::Level::Critical | slog::Level::Error => tracing::error!(target: "dropshot", "{}", record.msg()),
+            slog::Level::Warning => tracing::warn!(target: "dropshot", "{}", record.msg()),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn is_enabled(&self, level: slog::Level) -> bool {
+        level.is_at_least(slog::Level::Warning)
+    }
+}
+
 /// Background upkeep, safe in every process at once: folds maintained
 /// row-count deltas every second (PostgreSQL; `store::counts`), and drops
 /// idempotency answers past their 24 h retention every ten minutes (the
@@ -152,9 +177,7 @@ pub fn serve(ctx: AppContext) -> Result<Running, String> {
         default_handler_task_mode: HandlerTaskMode::Detached,
         ..Default::default()
     };
-    let log = ConfigLogging::StderrTerminal { level: ConfigLoggingLevel::Critical }
-        .to_logger("dropshot")
-        .map_err(|e| e.to_string())?;
+    let log = slog::Logger::root(DropshotToTracing, slog::o!());
     ServerBuilder::new(api, ctx, log)
         .config(config)
         .version_policy(VersionPolicy::Dynamic(Box::new(DocumentedRoutesOnly)))

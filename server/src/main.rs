@@ -10,6 +10,9 @@ use mobieus_server::demo::seed_demo;
 use mobieus_server::{AppContext, ServerConfig};
 use serde_json::Value;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "mobieus-server", version, about = "The mobieusCore API server and its admin commands")]
 struct Cli {

@@ -15,7 +15,7 @@ use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-pub use sqlite::{SqliteConn, SqlitePools};
+pub use sqlite::{SqliteConn, SqlitePools, SqliteReadConn};
 pub use types::{Json, Ts};
 
 pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -97,8 +97,13 @@ impl Db {
         if is_postgres_url(url) {
             migrate_postgres(url).await?;
             let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+            // no `SELECT 1` before every use (bb8's default): that was a
+            // round trip per request; a connection that broke is dropped when
+            // it comes back to the pool, and its one failed query is answered
+            // as an error
             let pool = Pool::builder()
                 .max_size(max_connections)
+                .test_on_check_out(false)
                 .connection_timeout(std::time::Duration::from_secs(10))
                 .build(manager)
                 .await
@@ -173,7 +178,7 @@ macro_rules! on_conn {
             }
             $crate::db::Db::Sqlite(pools) => {
                 let mut __guard = pools.$sqlite().await?;
-                let $conn: &mut $crate::db::SqliteConn = &mut *__guard;
+                let $conn = &mut *__guard;
                 $body
             }
         }
@@ -238,9 +243,9 @@ macro_rules! page_and_count {
             }
             $crate::db::Db::Sqlite(pools) => {
                 let mut __guard = pools.reader().await?;
-                let $conn: &mut $crate::db::SqliteConn = &mut *__guard;
+                let $conn: &mut $crate::db::SqliteReadConn = &mut *__guard;
                 let rows = $rows.await?;
-                let $conn: &mut $crate::db::SqliteConn = &mut *__guard;
+                let $conn: &mut $crate::db::SqliteReadConn = &mut *__guard;
                 let count = $count.await?;
                 (rows, count)
             }

@@ -16,14 +16,41 @@ use std::time::Duration;
 use diesel::{Connection, ConnectionError, ConnectionResult, SqliteConnection};
 use diesel_async::pooled_connection::bb8::Pool;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, PoolableConnection};
-use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::sync_connection_wrapper::{SpawnBlocking, SyncConnectionWrapper};
 use diesel_async::{AsyncConnection, SimpleAsyncConnection};
 use diesel_migrations::MigrationHarness;
 use futures::future::{BoxFuture, FutureExt};
 
 use super::{StoreError, SQLITE_MIGRATIONS};
 
+/// The writer: its queries run on the blocking pool (a commit may flush the
+/// WAL to disk; a worker thread must not wait for that).
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+
+/// A reader: its queries run inline on the task's thread. A read from the
+/// page cache takes microseconds, less than handing it to the blocking pool
+/// and back (two thread wake-ups per query, which dominated the read
+/// profile).
+pub type SqliteReadConn = SyncConnectionWrapper<SqliteConnection, Inline>;
+
+/// Runs a "blocking" task at once, on the calling thread.
+pub struct Inline;
+
+impl SpawnBlocking for Inline {
+    fn spawn_blocking<'a, R>(
+        &mut self,
+        task: impl FnOnce() -> R + Send + 'static,
+    ) -> BoxFuture<'a, Result<R, Box<dyn std::error::Error + Send + Sync + 'static>>>
+    where
+        R: Send + 'static,
+    {
+        std::future::ready(Ok(task())).boxed()
+    }
+
+    fn get_runtime() -> Self {
+        Inline
+    }
+}
 
 /// How long a write may wait for its turn, or a read for a connection.
 const WAIT: Duration = Duration::from_secs(30);
@@ -35,13 +62,13 @@ const WRITER: &[&str] = &["PRAGMA busy_timeout = 10000;", "PRAGMA synchronous = 
 
 #[derive(Clone)]
 pub struct SqlitePools {
-    read: Pool<SqliteConn>,
+    read: Pool<SqliteReadConn>,
     write: std::sync::Arc<Writer>,
 }
 
 impl SqlitePools {
     /// A read-only connection from the pool.
-    pub async fn reader(&self) -> Result<bb8::PooledConnection<'_, AsyncDieselConnectionManager<SqliteConn>>, StoreError> {
+    pub async fn reader(&self) -> Result<bb8::PooledConnection<'_, AsyncDieselConnectionManager<SqliteReadConn>>, StoreError> {
         self.read.get().await.map_err(StoreError::pool)
     }
 
@@ -88,15 +115,15 @@ impl Writer {
     }
 }
 
-async fn establish(path: &str, pragmas: &[&str]) -> ConnectionResult<SqliteConn> {
-    let mut conn = SqliteConn::establish(path).await?;
+async fn establish<S: SpawnBlocking + Send>(path: &str, pragmas: &[&str]) -> ConnectionResult<SyncConnectionWrapper<SqliteConnection, S>> {
+    let mut conn = SyncConnectionWrapper::<SqliteConnection, S>::establish(path).await?;
     for pragma in pragmas {
         conn.batch_execute(pragma).await.map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
     }
     Ok(conn)
 }
 
-fn reader(path: &str) -> BoxFuture<'_, ConnectionResult<SqliteConn>> {
+fn reader(path: &str) -> BoxFuture<'_, ConnectionResult<SqliteReadConn>> {
     establish(path, READER).boxed()
 }
 
@@ -113,10 +140,17 @@ pub async fn connect(path: String, readers: u32) -> Result<SqlitePools, StoreErr
     })
     .await
     .map_err(StoreError::pool)??;
-    let mut config = ManagerConfig::<SqliteConn>::default();
+    let mut config = ManagerConfig::<SqliteReadConn>::default();
     config.custom_setup = Box::new(reader);
-    let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path.clone(), config);
-    let read = Pool::builder().max_size(readers.max(1)).connection_timeout(WAIT).build(manager).await.map_err(StoreError::pool)?;
+    let manager = AsyncDieselConnectionManager::<SqliteReadConn>::new_with_config(path.clone(), config);
+    // no test query before every use (see `Db::connect`)
+    let read = Pool::builder()
+        .max_size(readers.max(1))
+        .test_on_check_out(false)
+        .connection_timeout(WAIT)
+        .build(manager)
+        .await
+        .map_err(StoreError::pool)?;
     let conn = establish(&path, WRITER).await?;
     Ok(SqlitePools { read, write: std::sync::Arc::new(Writer { path, conn: tokio::sync::Mutex::new(Some(conn)) }) })
 }

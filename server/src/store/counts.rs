@@ -99,19 +99,19 @@ macro_rules! list_total {
 /// tenants, explicitly. Returns the delta rows folded.
 pub async fn row_counts_fold(db: &Db) -> Result<usize, StoreError> {
     const LOCK: i64 = 0x726f_775f_636e; // "row_cn"
-    let Db::Pg(_) = db else { return Ok(0) };
-    crate::write_tx!(db, pg: |conn| {
-        let ours: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>("pg_try_advisory_xact_lock(")
-            .bind::<diesel::sql_types::BigInt, _>(LOCK)
-            .sql(")"))
-            .get_result(conn)
-            .await?;
+    let Db::Pg(pool) = db else { return Ok(0) };
+    let mut conn = pool.get().await.map_err(StoreError::pool)?;
+    let folded = diesel_async::AsyncConnection::transaction(&mut *conn, async |conn: &mut diesel_async::AsyncPgConnection| {
+        let ours: bool = diesel::select(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("pg_try_advisory_xact_lock(").bind::<diesel::sql_types::BigInt, _>(LOCK).sql(")"),
+        )
+        .get_result(conn)
+        .await?;
         if !ours {
-            return Ok(0);
+            return Ok::<usize, diesel::result::Error>(0);
         }
-        // ordered, so that a concurrent fold (there is none while the lock
-        // holds) could never take counter rows in another order
-        Ok(diesel::sql_query(
+        // ordered, so that counter rows are always taken in one order
+        diesel::sql_query(
             "WITH moved AS (DELETE FROM row_count_deltas RETURNING tenant_id, list, scope_id, d) \
              INSERT INTO row_counts (tenant_id, list, scope_id, n) \
              SELECT tenant_id, list, scope_id, sum(d) FROM moved GROUP BY tenant_id, list, scope_id \
@@ -119,8 +119,10 @@ pub async fn row_counts_fold(db: &Db) -> Result<usize, StoreError> {
              ON CONFLICT (tenant_id, list, scope_id) DO UPDATE SET n = row_counts.n + excluded.n",
         )
         .execute(conn)
-        .await?)
-    }, sqlite: |_conn| Ok(0))
+        .await
+    })
+    .await?;
+    Ok(folded)
 }
 
 /// A maintained count that differs from the rows it counts.
