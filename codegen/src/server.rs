@@ -209,7 +209,11 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
         entry.1.push(op.method.to_uppercase());
     }
     let mut routes = Vec::new();
+    let mut literal_arms = Vec::new();
     for (i, (path, (path_params, methods))) in by_path.iter().enumerate() {
+        if !path.contains('{') {
+            literal_arms.push(quote!(#path => Some(&ROUTES[#i]),));
+        }
         let mut args = quote!();
         if !path_params.is_empty() {
             // every variable as a string, so that any value reaches the 405
@@ -287,6 +291,16 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
 
         /// Every documented path with the methods it documents.
         pub static ROUTES: &[crate::support::Route] = &[#(#routes),*];
+
+        /// The documented route a request path falls under: a path without a
+        /// variable by one comparison, the others by matching each template.
+        /// (Every request asks, before routing.)
+        pub fn find_route(path: &str) -> Option<&'static crate::support::Route> {
+            match path {
+                #(#literal_arms)*
+                _ => ROUTES.iter().find(|r| r.path.contains('{') && r.matches(path)),
+            }
+        }
 
         /// The operations, one method each, implemented by the server. The
         /// generated endpoints have already admitted the caller (key, tenant,

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use dropshot::{ConfigDropshot, HandlerTaskMode, HttpError, ServerBuilder, VersionPolicy};
-use mobieus_api::server::{mobieus_api_mod, MobieusApi, ROUTES};
-use mobieus_api::support::{ApiError, Cors, Route};
+use mobieus_api::server::{find_route, mobieus_api_mod, MobieusApi};
+use mobieus_api::support::{ApiError, Cors};
 
 use crate::config::ServerConfig;
 use crate::cursor::CursorCodec;
@@ -92,7 +92,7 @@ impl dropshot::DynamicVersionPolicy for DocumentedRoutesOnly {
         request: &http::Request<dropshot::Body>,
         _log: &slog::Logger,
     ) -> Result<semver::Version, HttpError> {
-        if Route::find(ROUTES, request.uri().path()).is_some() {
+        if find_route(request.uri().path()).is_some() {
             return Ok(semver::Version::new(1, 7, 0));
         }
         let e = ApiError::route_not_found();

@@ -30,6 +30,14 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
+    /// Twice the cores, at least 4: more connections than the database can
+    /// run at once only add context switches (on 2 cores, 16 gave 20% less
+    /// throughput and a p99 half again as long as 8; bench/RESULTS.md).
+    pub fn default_db_connections() -> u32 {
+        let cores = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2);
+        (2 * cores).clamp(4, 32)
+    }
+
     pub fn new(database_url: impl Into<String>) -> Self {
         ServerConfig {
             bind: "127.0.0.1:8080".parse().expect("literal address"),
@@ -38,7 +46,7 @@ impl ServerConfig {
             allow_private_webhooks: false,
             key_cache_ttl: Duration::from_secs(5),
             rate_limit_reconcile: Duration::from_millis(250),
-            max_connections: 16,
+            max_connections: Self::default_db_connections(),
             body_limit_bytes: 1024 * 1024,
             webhooks: crate::webhooks::WebhookSettings::default(),
             stream_heartbeat: Duration::from_secs(15),

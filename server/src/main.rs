@@ -50,6 +50,10 @@ enum Command {
         /// Seed the demo tenant (once) and print a fresh all-scope key before serving.
         #[arg(long)]
         demo: bool,
+        /// Database connections this process keeps (on SQLite: readers; writes use one more).
+        /// Default: twice the cores, at least 4.
+        #[arg(long, default_value_t = ServerConfig::default_db_connections())]
+        db_connections: u32,
     },
     /// Apply pending migrations and exit.
     Migrate,
@@ -177,9 +181,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         Ok(())
     };
     match &cli.command {
-        Command::Serve { bind, base_domain, allow_private_webhooks, demo } => {
+        Command::Serve { bind, base_domain, allow_private_webhooks, demo, db_connections } => {
             let mut config = ServerConfig::new(cli.database_url.clone());
             config.bind = *bind;
+            config.max_connections = (*db_connections).max(1);
             config.base_domain = base_domain.clone();
             config.allow_private_webhooks = *allow_private_webhooks;
             let ctx = AppContext::new(config).await.map_err(|e| e.to_string())?;

@@ -26,8 +26,9 @@ pub trait Envelope {
 /// `R`'s (dropshot describes the operation from `R`).
 pub struct Reply<R> {
     response: Response<Body>,
-    /// The JSON body as sent, kept for idempotent replays.
-    body: Option<Vec<u8>>,
+    /// The JSON body as sent (shared with the response, not copied), kept
+    /// for idempotent replays.
+    body: Option<bytes::Bytes>,
     _shape: PhantomData<fn() -> R>,
 }
 
@@ -73,7 +74,9 @@ impl<'a, C: ServerContext> Exchange<'a, C> {
     pub fn json<T: Envelope + Serialize, R, P>(&self, result: Result<T, ApiError>, admission: Option<&Admission<P>>) -> Reply<R> {
         let outcome = result.and_then(|mut value| {
             value.set_request_id(self.request_id.clone());
-            serde_json::to_vec(&value).map_err(|e| {
+            // most bodies fit at once (a page of 25 is a few KiB): no regrowth copies
+            let mut bytes = Vec::with_capacity(8192);
+            serde_json::to_writer(&mut bytes, &value).map(|()| bytes).map_err(|e| {
                 tracing::error!(request_id = %self.request_id, error = %e, "response does not serialize");
                 ApiError::server_error()
             })
@@ -123,6 +126,7 @@ impl<'a, C: ServerContext> Exchange<'a, C> {
 
     fn build<R, P>(&self, status: StatusCode, body: Vec<u8>, mut headers: HeaderMap, admission: Option<&Admission<P>>) -> Reply<R> {
         self.decorate(&mut headers, admission);
+        let body = bytes::Bytes::from(body);
         let mut response = Response::builder()
             .status(status)
             .header(http::header::CONTENT_TYPE, "application/json")
