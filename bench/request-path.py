@@ -56,12 +56,26 @@ def admin(db, *args):
     return json.loads(sh(BIN, "--database-url", db, "--json", *args))
 
 
+RUNNING = []
+
+
+def stop_all():
+    for server in RUNNING:
+        server.stop()
+
+
 class Server:
     def __init__(self, db):
         self.db = db
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/openapi.yaml", timeout=1)
+            raise SystemExit(f"something already answers on port {PORT}; set PORT")
+        except OSError:
+            pass
         env = dict(os.environ, RUST_LOG="warn")
         self.proc = subprocess.Popen([BIN, "--database-url", db, "serve", "--bind", f"127.0.0.1:{PORT}"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        RUNNING.append(self)
         for _ in range(100):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/openapi.yaml", timeout=1)
@@ -77,15 +91,20 @@ class Server:
         return rss / 1024, hwm / 1024
 
     def stop(self):
+        if self.proc.poll() is not None:
+            return
         self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait()
 
 
 def to_ms(value):
     m = re.match(r"([\d.]+)(us|ms|s)", value)
+    if not m:
+        raise SystemExit(f"unexpected wrk latency: {value!r}")
     n, unit = float(m.group(1)), m.group(2)
     return n / 1000 if unit == "us" else n * 1000 if unit == "s" else n
 
@@ -97,9 +116,12 @@ def wrk(path, conns, key=None, script=None, duration=None):
     if script:
         args += ["-s", script]
     out = sh(*args, f"http://127.0.0.1:{PORT}{path}")
+    if "Latency Distribution" not in out:
+        raise SystemExit(f"wrk gave no latencies for {path}:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = to_ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = to_ms(re.search(r"99%\s+(\S+)", out).group(1))
+    dist = out[out.index("Latency Distribution"):]
+    p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", dist, re.M).group(1))
+    p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", dist, re.M).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
     if non2xx or errors:
@@ -133,11 +155,12 @@ function setup(thread)
   table.insert(threads, thread)
 end
 local n = 0
+run = os.time()
 function request()
   n = n + 1
   local headers = {}
   for k, v in pairs(wrk.headers) do headers[k] = v end
-  headers["Idempotency-Key"] = "bench-" .. tid .. "-" .. n
+  headers["Idempotency-Key"] = "bench-" .. run .. "-" .. tid .. "-" .. n
   return wrk.format(nil, nil, headers)
 end
 """
@@ -244,6 +267,7 @@ def main():
                     results["growth"][(name, size)] = wrk(LIST, 16, gkey)
                     server.stop()
     finally:
+        stop_all()
         subprocess.run(["psql", PG, "-qc", f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"], capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
     write_report(results, growth)

@@ -5,16 +5,17 @@
 //! On SQLite, reads and writes use different connections (`db::sqlite`).
 
 pub mod commits;
+pub mod pool;
 pub mod schema;
 pub mod sqlite;
 pub mod types;
 
 use diesel::ConnectionError;
-use diesel_async::pooled_connection::bb8::Pool;
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+pub use pool::FairPool;
 pub use sqlite::{SqliteConn, SqlitePools, SqliteReadConn};
 pub use types::{Json, Ts};
 
@@ -23,7 +24,7 @@ pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/
 
 #[derive(Clone)]
 pub enum Db {
-    Pg(Pool<AsyncPgConnection>),
+    Pg(std::sync::Arc<FairPool<AsyncPgConnection>>),
     Sqlite(SqlitePools),
 }
 
@@ -97,18 +98,8 @@ impl Db {
         if is_postgres_url(url) {
             migrate_postgres(url).await?;
             let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
-            // no `SELECT 1` before every use (bb8's default): that was a
-            // round trip per request; a connection that broke is dropped when
-            // it comes back to the pool, and its one failed query is answered
-            // as an error
-            let pool = Pool::builder()
-                .max_size(max_connections)
-                .test_on_check_out(false)
-                .connection_timeout(std::time::Duration::from_secs(10))
-                .build(manager)
-                .await
-                .map_err(StoreError::pool)?;
-            Ok(Db::Pg(pool))
+            let pool = FairPool::build(manager, max_connections.max(1), std::time::Duration::from_secs(10)).await?;
+            Ok(Db::Pg(std::sync::Arc::new(pool)))
         } else {
             let path = url.strip_prefix("sqlite://").unwrap_or(url).to_owned();
             Ok(Db::Sqlite(sqlite::connect(path, max_connections).await?))
@@ -172,7 +163,7 @@ macro_rules! on_conn {
     ($db:expr, $sqlite:ident, |$conn:ident| $body:expr) => {
         match $db {
             $crate::db::Db::Pg(pool) => {
-                let mut __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
+                let mut __guard = pool.get().await?;
                 let $conn: &mut diesel_async::AsyncPgConnection = &mut *__guard;
                 $body
             }
@@ -201,7 +192,7 @@ macro_rules! write_tx {
         $crate::db::commits::announced(async {
             match $db {
                 $crate::db::Db::Pg(pool) => {
-                    let mut __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
+                    let mut __guard = pool.get().await?;
                     diesel_async::AsyncConnection::transaction(
                         &mut *__guard,
                         async |$pc: &mut diesel_async::AsyncPgConnection| -> Result<_, $crate::db::StoreError> { $pg },
@@ -228,7 +219,7 @@ macro_rules! page_and_count {
     ($db:expr, |$conn:ident| $rows:expr, $count:expr) => {
         match $db {
             $crate::db::Db::Pg(pool) => {
-                let __guard = pool.get().await.map_err($crate::db::StoreError::pool)?;
+                let __guard = pool.get().await?;
                 let shared: &diesel_async::AsyncPgConnection = &*__guard;
                 let (mut first, mut second) = (shared, shared);
                 let rows = {

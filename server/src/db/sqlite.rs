@@ -14,13 +14,13 @@
 use std::time::Duration;
 
 use diesel::{Connection, ConnectionError, ConnectionResult, SqliteConnection};
-use diesel_async::pooled_connection::bb8::Pool;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, PoolableConnection};
 use diesel_async::sync_connection_wrapper::{SpawnBlocking, SyncConnectionWrapper};
 use diesel_async::{AsyncConnection, SimpleAsyncConnection};
 use diesel_migrations::MigrationHarness;
 use futures::future::{BoxFuture, FutureExt};
 
+use super::pool::{FairPool, Pooled};
 use super::{StoreError, SQLITE_MIGRATIONS};
 
 /// The writer: its queries run on the blocking pool (a commit may flush the
@@ -62,14 +62,14 @@ const WRITER: &[&str] = &["PRAGMA busy_timeout = 10000;", "PRAGMA synchronous = 
 
 #[derive(Clone)]
 pub struct SqlitePools {
-    read: Pool<SqliteReadConn>,
+    read: std::sync::Arc<FairPool<SqliteReadConn>>,
     write: std::sync::Arc<Writer>,
 }
 
 impl SqlitePools {
     /// A read-only connection from the pool.
-    pub async fn reader(&self) -> Result<bb8::PooledConnection<'_, AsyncDieselConnectionManager<SqliteReadConn>>, StoreError> {
-        self.read.get().await.map_err(StoreError::pool)
+    pub async fn reader(&self) -> Result<Pooled<'_, SqliteReadConn>, StoreError> {
+        self.read.get().await
     }
 
     /// The writer, in arrival order.
@@ -143,14 +143,7 @@ pub async fn connect(path: String, readers: u32) -> Result<SqlitePools, StoreErr
     let mut config = ManagerConfig::<SqliteReadConn>::default();
     config.custom_setup = Box::new(reader);
     let manager = AsyncDieselConnectionManager::<SqliteReadConn>::new_with_config(path.clone(), config);
-    // no test query before every use (see `Db::connect`)
-    let read = Pool::builder()
-        .max_size(readers.max(1))
-        .test_on_check_out(false)
-        .connection_timeout(WAIT)
-        .build(manager)
-        .await
-        .map_err(StoreError::pool)?;
+    let read = std::sync::Arc::new(FairPool::build(manager, readers.max(1), WAIT).await?);
     let conn = establish(&path, WRITER).await?;
     Ok(SqlitePools { read, write: std::sync::Arc::new(Writer { path, conn: tokio::sync::Mutex::new(Some(conn)) }) })
 }

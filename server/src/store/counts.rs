@@ -100,7 +100,7 @@ macro_rules! list_total {
 pub async fn row_counts_fold(db: &Db) -> Result<usize, StoreError> {
     const LOCK: i64 = 0x726f_775f_636e; // "row_cn"
     let Db::Pg(pool) = db else { return Ok(0) };
-    let mut conn = pool.get().await.map_err(StoreError::pool)?;
+    let mut conn = pool.get().await?;
     let folded = diesel_async::AsyncConnection::transaction(&mut *conn, async |conn: &mut diesel_async::AsyncPgConnection| {
         let ours: bool = diesel::select(
             diesel::dsl::sql::<diesel::sql_types::Bool>("pg_try_advisory_xact_lock(").bind::<diesel::sql_types::BigInt, _>(LOCK).sql(")"),
