@@ -11,6 +11,7 @@ What it measures (wrk, the server and PostgreSQL share this machine's cores):
     count), prepared and pipelined as the server sends them, on the same data, 16 clients;
   - GET /api/v1/users?limit=25 on PostgreSQL and on SQLite at 1, 16 and 64 connections
     (req/s, p50, p99, the server's RSS);
+  - the same list while a background writer creates ~10 tickets a second (reads under mixed load);
   - a write path: POST /api/v1/helpdesk/tickets without and with an Idempotency-Key (16 connections);
   - how list cost grows with the table: the same list at 10k, 100k and 1M users in one tenant.
 Then the issue's targets, as ratios from this run. Not a test: nothing here fails a build.
@@ -210,6 +211,32 @@ def add_users_sqlite(path, tenant_id, start, count):
     con.close()
 
 
+class Writer:
+    """A few writes a second in the background (ticket creates), for reads under mixed load."""
+
+    def __init__(self, key, per_second=10):
+        import threading
+        self.stop_flag = threading.Event()
+        self.key, self.period, self.done, self.failed = key, 1.0 / per_second, 0, 0
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        body = json.dumps({"subject": "Mixed load", "body": "A write among reads.", "requester_email": "mixed@example.org"}).encode()
+        while not self.stop_flag.wait(self.period):
+            req = urllib.request.Request(f"http://127.0.0.1:{PORT}/api/v1/helpdesk/tickets", data=body, method="POST",
+                                         headers={"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"})
+            try:
+                urllib.request.urlopen(req, timeout=10).read()
+                self.done += 1
+            except Exception:
+                self.failed += 1
+
+    def stop(self):
+        self.stop_flag.set()
+        self.thread.join()
+
+
 def fmt(x, digits=1):
     return f"{x:,.{digits}f}"
 
@@ -240,6 +267,13 @@ def main():
                 point = wrk(LIST, conns, key)
                 point["rss"], point["hwm"] = server.rss_mib()
                 results["lists"][(name, conns)] = point
+            writer = Writer(key)
+            point = wrk(LIST, 16, key)
+            writer.stop()
+            point["writes"] = writer.done / DURATION
+            if writer.failed:
+                print(f"  warning: {writer.failed} background writes failed")
+            results.setdefault("mixed", {})[name] = point
             print(f"{name}: writes ...", flush=True)
             results["writes"][(name, "plain")] = wrk("/api/v1/helpdesk/tickets", 16, key, lua(tmp, "t.lua", TICKET_LUA))
             results["writes"][(name, "idempotent")] = wrk("/api/v1/helpdesk/tickets", 16, key,
@@ -304,6 +338,11 @@ def write_report(r, growth):
     for (name, conns), p in L.items():
         lines.append(f"| {name} | {conns} | {fmt(p['rps'], 0)} | {p['p50']:.2f} ms | {p['p99']:.2f} ms | "
                      f"{p['rss']:.0f} MiB ({p['hwm']:.0f}) |")
+    lines += ["", "## The same list while tickets are written (16 connections, ~10 writes/s)", "",
+              "| backend | req/s | p50 | p99 | writes/s done | p99 without writes |", "|---|---:|---:|---:|---:|---:|"]
+    for name, p in r["mixed"].items():
+        lines.append(f"| {name} | {fmt(p['rps'], 0)} | {p['p50']:.2f} ms | {p['p99']:.2f} ms | {p['writes']:.1f} | "
+                     f"{L[(name, 16)]['p99']:.2f} ms |")
     lines += ["", "## Writes: `POST /api/v1/helpdesk/tickets`, 16 connections", "",
               "| backend | request | req/s | p50 | p99 |", "|---|---|---:|---:|---:|"]
     for (name, kind), p in r["writes"].items():
