@@ -264,7 +264,46 @@ pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
         ));
     }
     errors.extend(route_conflicts(&ops));
+    errors.extend(tag_groups(api, &ops));
     if errors.is_empty() { Ok(ops) } else { Err(errors) }
+}
+
+/// The docs sidebar: every tag an operation uses is declared with an
+/// `x-displayName`, and sits in exactly one of the root's `x-tagGroups` (a
+/// tag in no group would vanish from the reference page).
+fn tag_groups(api: &OpenAPI, ops: &[Operation]) -> Vec<SpecError> {
+    let mut errors = Vec::new();
+    let mut grouped: BTreeMap<String, usize> = BTreeMap::new();
+    if let Some(groups) = api.extensions.get("x-tagGroups").and_then(|g| g.as_array()) {
+        for group in groups {
+            for tag in group.get("tags").and_then(|t| t.as_array()).into_iter().flatten() {
+                *grouped.entry(tag.as_str().unwrap_or_default().to_owned()).or_default() += 1;
+            }
+        }
+    } else {
+        errors.push(SpecError::new("x-tagGroups", "the document groups its tags by surface (x-tagGroups)"));
+    }
+    for tag in &api.tags {
+        if !tag.extensions.contains_key("x-displayName") {
+            errors.push(SpecError::new(format!("tag {}", tag.name), "tag has no x-displayName"));
+        }
+        match grouped.get(&tag.name) {
+            Some(1) => {}
+            Some(_) => errors.push(SpecError::new(format!("tag {}", tag.name), "tag sits in more than one x-tagGroups group")),
+            None => errors.push(SpecError::new(format!("tag {}", tag.name), "tag sits in no x-tagGroups group")),
+        }
+    }
+    let declared: BTreeSet<&str> = api.tags.iter().map(|t| t.name.as_str()).collect();
+    for op in ops {
+        for tag in &op.tags {
+            if !declared.contains(tag.as_str()) {
+                errors.push(SpecError::new(format!("({})", op.operation_id), format!("tag `{tag}` is not declared in the document's tags")));
+            }
+        }
+    }
+    errors.sort_by(|a, b| a.at.cmp(&b.at));
+    errors.dedup_by(|a, b| a.at == b.at && a.problem == b.problem);
+    errors
 }
 
 /// Every JSON success body is the envelope: required `data` and a string

@@ -7,6 +7,8 @@ fn doc(paths: &str) -> String {
     format!(
         r##"openapi: 3.0.3
 info: {{title: t, version: '1'}}
+tags: [{{name: t, x-displayName: T}}]
+x-tagGroups: [{{name: G, tags: [t]}}]
 paths:
 {paths}
 components:
@@ -123,4 +125,14 @@ fn refuses_a_success_body_that_is_not_the_envelope() {
     let paths = get("/a", "a", "").replace("schemas/T'", "schemas/N'");
     let e = errors_of(&doc(&paths));
     assert!(e.iter().any(|e| e.at.contains("(a)") && e.problem.contains("not an envelope")), "{e:?}");
+}
+
+#[test]
+fn a_tag_outside_every_group_is_refused() {
+    let yaml = doc(&get("/a", "a", "")).replace("tags: [t]}]", "tags: []}]");
+    let e = errors_of(&yaml);
+    assert!(e.iter().any(|e| e.at == "tag t" && e.problem.contains("no x-tagGroups group")), "{e:?}");
+    let yaml = doc(&get("/a", "a", "").replace("tags: [t]", "tags: [u]"));
+    let e = errors_of(&yaml);
+    assert!(e.iter().any(|e| e.at == "(a)" && e.problem.contains("not declared")), "{e:?}");
 }

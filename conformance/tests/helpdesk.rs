@@ -6,9 +6,9 @@ use std::collections::HashSet;
 
 use common::{backends, Reply, TestServer};
 use mobieus_api::types;
-use mobieus_server::store::helpdesk_agents::agent_create;
-use mobieus_server::store::helpdesk_queues::queue_create;
-use mobieus_server::store::helpdesk_topics::{topic_create, FieldDefinition};
+use mobieus_server::store::helpdesk::agents::agent_create;
+use mobieus_server::store::helpdesk::queues::queue_create;
+use mobieus_server::store::helpdesk::topics::{topic_create, FieldDefinition};
 use mobieus_server::store::users::{user_create, NewUser};
 use serde_json::{json, Value};
 

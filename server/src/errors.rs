@@ -16,6 +16,7 @@ pub fn store_error(resource: &'static str) -> impl Fn(StoreError) -> ApiError {
             ApiError::conflict(format!("That {field} is already taken by another {}.", resource.replace('_', " ")))
                 .with_extra(json!({ "field": field }))
         }
+        StoreError::Refused(message) => ApiError::conflict(message),
         StoreError::Invalid(fields) => {
             ApiError::validation(fields.into_iter().map(|(field, problem)| FieldProblem { field, problem }).collect())
         }

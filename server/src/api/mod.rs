@@ -1,16 +1,12 @@
 //! The generated `*Service` traits implemented over the store, one file per
-//! surface. Handlers parse what the generator did not, call the store, and
+//! surface (a folder per surface with several resource families). Handlers parse what the generator did not, call the store, and
 //! map rows to the contract's types; admission, envelope, CORS and
 //! idempotency happen around them (mobieus_api::support).
 
 mod events;
 mod files;
-mod helpdesk_audit;
-mod helpdesk_canned;
-mod helpdesk_directory;
-mod helpdesk_notification_prefs;
-mod helpdesk_tags;
-mod helpdesk_tickets;
+mod helpdesk;
+mod learn;
 mod listings;
 mod meta;
 mod moderation;
@@ -73,6 +69,18 @@ impl Paging {
         match &self.position {
             None => Ok(None),
             Some(v) => v.get(0).and_then(Value::as_str).map(|s| Some(s.to_owned())).ok_or_else(ApiError::invalid_cursor),
+        }
+    }
+
+    /// The position as (place, id): lists in an author's order (a course's
+    /// modules, a module's lessons, a lesson's activities).
+    pub fn ordered(&self) -> Result<Option<(i32, i64)>, ApiError> {
+        match &self.position {
+            None => Ok(None),
+            Some(v) => match (v.get(0).and_then(Value::as_i64), v.get(1).and_then(Value::as_i64)) {
+                (Some(place), Some(id)) => Ok(Some((i32::try_from(place).map_err(|_| ApiError::invalid_cursor())?, id))),
+                _ => Err(ApiError::invalid_cursor()),
+            },
         }
     }
 

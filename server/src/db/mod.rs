@@ -47,6 +47,9 @@ pub enum StoreError {
     /// A business rule refused the input: (field, problem) pairs.
     #[error("invalid input: {0:?}")]
     Invalid(Vec<(String, String)>),
+    /// The row's state refuses the change (a 409 with this message).
+    #[error("refused: {0}")]
+    Refused(String),
 }
 
 impl From<ConnectionError> for StoreError {
@@ -65,6 +68,15 @@ impl StoreError {
     }
 
     /// A unique violation becomes `Conflict(field)`; anything else stays.
+    /// `NotFound` of a row the request names (not the operation's own
+    /// resource) becomes `MissingRow(what)`.
+    pub fn missing(what: &'static str) -> impl Fn(StoreError) -> StoreError {
+        move |e| match e {
+            StoreError::NotFound => StoreError::MissingRow(what),
+            e => e,
+        }
+    }
+
     pub fn unique(field: &'static str) -> impl Fn(diesel::result::Error) -> StoreError {
         move |e| match e {
             diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
@@ -211,17 +223,26 @@ macro_rules! write_tx {
     };
 }
 
-/// A page and its count: on PostgreSQL both queries go out pipelined on one
-/// connection (one round trip); SQLite runs them one after the other. `$rows`
-/// and `$count` are query futures built from `$conn`.
+/// A page and its count, read from one snapshot (so `total_count` agrees
+/// with the page even while rows change): on PostgreSQL one round trip that
+/// pipelines `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`, both queries
+/// and `COMMIT` on one connection; SQLite runs them in one read transaction.
+/// `$rows` and `$count` are query futures built from `$conn`.
+///
+/// Every statement of the pipeline runs to its end (`join!`, not
+/// `try_join!`), so the connection goes back to the pool outside any
+/// transaction even when a query fails; handlers run detached, so a client
+/// that goes away does not cut the pipeline short.
 #[macro_export]
 macro_rules! page_and_count {
     ($db:expr, |$conn:ident| $rows:expr, $count:expr) => {
         match $db {
             $crate::db::Db::Pg(pool) => {
+                use diesel_async::SimpleAsyncConnection as _;
                 let __guard = pool.get().await?;
                 let shared: &diesel_async::AsyncPgConnection = &*__guard;
-                let (mut first, mut second) = (shared, shared);
+                let (mut opening, mut first, mut second, mut closing) = (shared, shared, shared, shared);
+                let begin = opening.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
                 let rows = {
                     let $conn = &mut first;
                     $rows
@@ -230,15 +251,30 @@ macro_rules! page_and_count {
                     let $conn = &mut second;
                     $count
                 };
-                futures::try_join!(rows, count)?
+                let commit = closing.batch_execute("COMMIT");
+                let (begun, rows, count, committed) = futures::join!(begin, rows, count, commit);
+                begun?;
+                let (rows, count) = (rows?, count?);
+                committed?;
+                (rows, count)
             }
             $crate::db::Db::Sqlite(pools) => {
+                use diesel_async::SimpleAsyncConnection as _;
                 let mut __guard = pools.reader().await?;
-                let $conn: &mut $crate::db::SqliteReadConn = &mut *__guard;
-                let rows = $rows.await?;
-                let $conn: &mut $crate::db::SqliteReadConn = &mut *__guard;
-                let count = $count.await?;
-                (rows, count)
+                let conn: &mut $crate::db::SqliteReadConn = &mut *__guard;
+                conn.batch_execute("BEGIN").await?;
+                let read = async {
+                    let $conn: &mut $crate::db::SqliteReadConn = &mut *conn;
+                    let rows = $rows.await?;
+                    let $conn: &mut $crate::db::SqliteReadConn = &mut *conn;
+                    let count = $count.await?;
+                    Ok::<_, diesel::result::Error>((rows, count))
+                }
+                .await;
+                let ended = conn.batch_execute(if read.is_ok() { "COMMIT" } else { "ROLLBACK" }).await;
+                let read = read?;
+                ended?;
+                read
             }
         }
     };

@@ -442,11 +442,112 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    learn_courses (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        title -> Text,
+        title_folded -> Text,
+        summary -> Nullable<Text>,
+        status -> Text,
+        certificate_template_id -> Nullable<BigInt>,
+        published_at -> Nullable<UtcTs>,
+        archived_at -> Nullable<UtcTs>,
+        created_at -> UtcTs,
+        updated_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    learn_modules (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        course_id -> BigInt,
+        title -> Text,
+        position -> Integer,
+        created_at -> UtcTs,
+        updated_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    learn_lessons (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        module_id -> BigInt,
+        course_id -> BigInt,
+        title -> Text,
+        summary -> Nullable<Text>,
+        position -> Integer,
+        created_at -> UtcTs,
+        updated_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PJson, UtcTs};
+    learn_activities (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        lesson_id -> BigInt,
+        course_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        required -> Bool,
+        position -> Integer,
+        content -> PJson,
+        answer_key -> Nullable<PJson>,
+        scorm_package_id -> Nullable<BigInt>,
+        live_session_id -> Nullable<BigInt>,
+        created_at -> UtcTs,
+        updated_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    learn_enrollments (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        course_id -> BigInt,
+        user_id -> BigInt,
+        status -> Text,
+        enrolled_at -> UtcTs,
+        completed_at -> Nullable<UtcTs>,
+        withdrawn_at -> Nullable<UtcTs>,
+        updated_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    learn_activity_completions (tenant_id, enrollment_id, activity_id) {
+        tenant_id -> BigInt,
+        enrollment_id -> BigInt,
+        activity_id -> BigInt,
+        via -> Text,
+        done_at -> UtcTs,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants, api_keys, server_secrets, rate_limit_counters, idempotency_keys, events, users, posts, helpdesk_tags,
     helpdesk_queues, helpdesk_agents, helpdesk_agent_queues, helpdesk_help_topics, helpdesk_ticket_counters,
     helpdesk_tickets, helpdesk_ticket_tags, helpdesk_messages, helpdesk_audit_events, helpdesk_canned_responses,
     helpdesk_notification_prefs, files, helpdesk_message_attachments, listings, reports, moderation_actions, event_heads,
-    webhook_endpoints, webhook_deliveries, webhook_attempts, row_counts, row_count_deltas,
+    webhook_endpoints, webhook_deliveries, webhook_attempts, row_counts, row_count_deltas, learn_courses, learn_modules,
+    learn_lessons, learn_activities, learn_enrollments, learn_activity_completions,
 );
+
+// progress counts group done activities by enrollment and by `required`
+diesel::allow_columns_to_appear_in_same_group_by_clause!(learn_activity_completions::enrollment_id, learn_activities::required);

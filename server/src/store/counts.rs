@@ -44,11 +44,14 @@ pub const WEBHOOK_ENDPOINTS: Counted = Counted("webhook_endpoints");
 /// Scoped by endpoint.
 pub const WEBHOOK_DELIVERIES: Counted = Counted("webhook_deliveries");
 
+pub const LEARN_COURSES: Counted = Counted("learn_courses");
+pub const LEARN_ENROLLMENTS: Counted = Counted("learn_enrollments");
+
 /// Every maintained list (the schema test checks the migrations count
 /// exactly these).
 pub const ALL: &[Counted] = &[
     EVENTS, USERS, POSTS, LISTINGS, FILES, REPORTS, MODERATION_ACTIONS, TICKETS, AUDIT_EVENTS, TAGS, CANNED_RESPONSES,
-    QUEUES, AGENTS, WEBHOOK_ENDPOINTS, WEBHOOK_DELIVERIES,
+    QUEUES, AGENTS, WEBHOOK_ENDPOINTS, WEBHOOK_DELIVERIES, LEARN_COURSES, LEARN_ENROLLMENTS,
 ];
 
 /// The maintained count of `$list` (a [`Counted`]) for `$tenant` and

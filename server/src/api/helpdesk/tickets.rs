@@ -8,13 +8,13 @@ use mobieus_api::support::{ApiError, Call};
 use mobieus_api::types;
 use serde_json::{json, Value};
 
-use super::Paging;
+use crate::api::Paging;
 use crate::app::AppContext;
 use crate::db::Ts;
 use crate::errors::store_error;
 use crate::scopes;
-use crate::store::helpdesk_audit::Actor;
-use crate::store::helpdesk_tickets::{
+use crate::store::helpdesk::audit::Actor;
+use crate::store::helpdesk::tickets::{
     parse_ref, reference, Attachment, ticket_create, ticket_get, ticket_list, ticket_merge, ticket_messages, ticket_reply, ticket_set_status,
     ticket_update, Message, NewReply, NewTicket, Ticket, TicketChanges, TicketFilter, TicketPosition, TicketSort,
 };

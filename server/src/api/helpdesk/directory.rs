@@ -8,12 +8,12 @@ use mobieus_api::support::{ApiError, Call};
 use mobieus_api::types;
 use serde_json::{json, Value};
 
-use super::{stored, Paging};
+use crate::api::{stored, Paging};
 use crate::app::AppContext;
 use crate::errors::store_error;
-use crate::store::helpdesk_agents::{agent_get, agent_list, Agent, AgentFilter};
-use crate::store::helpdesk_queues::{queue_get, queue_list, Queue, StatusCounts};
-use crate::store::helpdesk_topics::{topic_list, HelpTopic};
+use crate::store::helpdesk::agents::{agent_get, agent_list, Agent, AgentFilter};
+use crate::store::helpdesk::queues::{queue_get, queue_list, Queue, StatusCounts};
+use crate::store::helpdesk::topics::{topic_list, HelpTopic};
 
 /// The `[name, id]` position of a name-ordered list.
 fn name_position(paging: &Paging) -> Result<Option<(String, i64)>, ApiError> {

@@ -3,10 +3,10 @@ use mobieus_api::support::{ApiError, Call};
 use mobieus_api::types;
 use serde_json::json;
 
-use super::{object, stored, Paging};
+use crate::api::{object, stored, Paging};
 use crate::app::AppContext;
 use crate::errors::store_error;
-use crate::store::helpdesk_audit::{audit_list, AuditEvent, AuditFilter};
+use crate::store::helpdesk::audit::{audit_list, AuditEvent, AuditFilter};
 
 const AUDIT_DEFAULT_LIMIT: i64 = 50;
 

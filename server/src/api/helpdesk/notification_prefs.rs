@@ -2,11 +2,11 @@ use mobieus_api::server::{GetHelpdeskNotificationPrefsQuery, HelpdeskNotificatio
 use mobieus_api::support::{ApiError, Call};
 use mobieus_api::types;
 
-use super::stored;
+use crate::api::stored;
 use crate::app::AppContext;
 use crate::errors::store_error;
-use crate::store::helpdesk_audit::Actor;
-use crate::store::helpdesk_notification_prefs::{pref_set, prefs_effective, EffectivePref, PrefSet};
+use crate::store::helpdesk::audit::Actor;
+use crate::store::helpdesk::notification_prefs::{pref_set, prefs_effective, EffectivePref, PrefSet};
 
 fn list(prefs: Vec<EffectivePref>) -> Result<types::NotificationPrefList, ApiError> {
     let data = prefs

@@ -6,11 +6,11 @@ use mobieus_api::support::{ApiError, Call};
 use mobieus_api::types;
 use serde_json::json;
 
-use super::Paging;
+use crate::api::Paging;
 use crate::app::AppContext;
 use crate::errors::store_error;
-use crate::store::helpdesk_audit::Actor;
-use crate::store::tags::{tag_create, tag_delete, tag_get, tag_list, tag_update, Tag, TagChanges, DEFAULT_COLOR};
+use crate::store::helpdesk::audit::Actor;
+use crate::store::helpdesk::tags::{tag_create, tag_delete, tag_get, tag_list, tag_update, Tag, TagChanges, DEFAULT_COLOR};
 
 fn tag_out(t: Tag) -> types::Tag {
     types::Tag { id: t.id, slug: t.slug, name: t.name, color: t.color, created_at: t.created_at.0, updated_at: t.updated_at.0 }

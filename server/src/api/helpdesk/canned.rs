@@ -8,15 +8,15 @@ use mobieus_api::support::{ApiError, Call};
 use mobieus_api::types;
 use serde_json::{json, Value};
 
-use super::Paging;
+use crate::api::Paging;
 use crate::app::AppContext;
 use crate::errors::store_error;
-use crate::store::helpdesk_audit::Actor;
-use crate::store::helpdesk_canned::{
+use crate::store::helpdesk::audit::Actor;
+use crate::store::helpdesk::canned::{
     canned_create, canned_delete, canned_get, canned_list, canned_render, canned_update, CannedChanges, CannedFilter,
     CannedResponse, NewCanned,
 };
-use crate::store::helpdesk_tickets::parse_ref;
+use crate::store::helpdesk::tickets::parse_ref;
 
 fn canned_out(c: CannedResponse) -> types::CannedResponse {
     types::CannedResponse {

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::db::schema::{helpdesk_agents as ag, helpdesk_audit_events as au, helpdesk_notification_prefs as np, users as u};
 use crate::db::{Db, StoreError, Ts};
-use crate::store::helpdesk_audit::{Actor, AuditEntry};
+use crate::store::helpdesk::audit::{Actor, AuditEntry};
 use crate::{with_conn, write_tx};
 
 pub const EVENT_KEYS: [&str; 4] = ["ticket.created", "ticket.replied", "ticket.status_changed", "ticket.assigned"];

@@ -9,7 +9,7 @@ use crate::db::schema::{helpdesk_audit_events as au, helpdesk_tags as t, helpdes
 use crate::db::{Db, Found, StoreError, Ts};
 use crate::store::counts;
 use crate::store::events::NewEvent;
-use crate::store::helpdesk_audit::{Actor, AuditEntry};
+use crate::store::helpdesk::audit::{Actor, AuditEntry};
 use crate::store::Page;
 use crate::{page_and_count, with_conn, write_tx};
 

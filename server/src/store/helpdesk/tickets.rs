@@ -22,8 +22,8 @@ use crate::db::schema::{
 use crate::db::{Db, Json, StoreError, Ts};
 use crate::store::counts;
 use crate::store::events::NewEvent;
-use crate::store::helpdesk_audit::{Actor, AuditEntry};
-use crate::store::helpdesk_topics::{validate_custom_fields, FieldDefinition};
+use crate::store::helpdesk::audit::{Actor, AuditEntry};
+use crate::store::helpdesk::topics::{validate_custom_fields, FieldDefinition};
 use crate::store::Page;
 use crate::{list_total, with_conn, write_tx};
 

@@ -12,8 +12,8 @@ use crate::db::schema::{
 };
 use crate::db::{Db, Found, StoreError, Ts};
 use crate::store::counts;
-use crate::store::helpdesk_audit::{Actor, AuditEntry};
-use crate::store::helpdesk_tickets::reference;
+use crate::store::helpdesk::audit::{Actor, AuditEntry};
+use crate::store::helpdesk::tickets::reference;
 use crate::store::Page;
 use crate::{list_total, with_conn, write_tx};
 

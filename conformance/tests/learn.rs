@@ -1,0 +1,357 @@
+//! mobieusLearn over HTTP (and through the generated client) on each backend:
+//! authoring an outline, publishing, enrolling, progress and completion.
+
+mod common;
+
+use common::{backends, TestServer};
+use mobieus_api::types;
+use mobieus_server::store::users::{user_create, NewUser};
+use serde_json::{json, Value};
+
+async fn learner(ts: &TestServer, tenant: i64, name: &str) -> i64 {
+    user_create(ts.db(), tenant, &NewUser { username: name.into(), display_name: name.into(), email: None, role: "member".into() })
+        .await
+        .unwrap()
+        .id
+}
+
+/// A course with one module, one lesson and the given activities (raw JSON
+/// bodies); answers (course, module, lesson, activity ids).
+async fn course_with(ts: &TestServer, key: &str, title: &str, activities: &[Value]) -> (i64, i64, i64, Vec<i64>) {
+    let course = ts.post(Some(key), "/api/v1/learn/courses", &json!({ "title": title }), None).await;
+    assert_eq!(course.status, 201, "{}", course.text);
+    let course = course.body["data"]["id"].as_i64().unwrap();
+    let module = ts.post(Some(key), &format!("/api/v1/learn/courses/{course}/modules"), &json!({ "title": "One" }), None).await;
+    assert_eq!(module.status, 201, "{}", module.text);
+    let module = module.body["data"]["id"].as_i64().unwrap();
+    let lesson = ts.post(Some(key), &format!("/api/v1/learn/modules/{module}/lessons"), &json!({ "title": "First" }), None).await;
+    assert_eq!(lesson.status, 201, "{}", lesson.text);
+    let lesson = lesson.body["data"]["id"].as_i64().unwrap();
+    let mut ids = vec![];
+    for a in activities {
+        let r = ts.post(Some(key), &format!("/api/v1/learn/lessons/{lesson}/activities"), a, None).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        ids.push(r.body["data"]["id"].as_i64().unwrap());
+    }
+    (course, module, lesson, ids)
+}
+
+fn video(title: &str) -> Value {
+    json!({ "kind": "video", "title": title, "video": { "url": "https://videos.example.org/a.mp4", "duration_seconds": 60 } })
+}
+
+fn quiz() -> Value {
+    json!({ "kind": "quiz", "title": "Check", "quiz": { "pass_mark": 50, "max_attempts": 2, "questions": [
+        { "kind": "single_choice", "prompt": "Which?", "options": ["a", "b", "c"], "correct_options": [2], "points": 2 },
+        { "kind": "true_false", "prompt": "Sky is blue?", "correct": true },
+        { "kind": "short_text", "prompt": "Capital of France?", "accepted_answers": ["Paris"] }
+    ] } })
+}
+
+async fn events_of(ts: &TestServer, key: &str, event_type: &str) -> Vec<Value> {
+    let r = ts.get(Some(key), &format!("/api/v1/events?type={event_type}&limit=100")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body["data"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_course_is_authored_in_order_and_published_once_it_has_an_activity() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (_, key) = ts.tenant_with_key("acme").await;
+        let c = ts.client(&key);
+        let course = c
+            .create_learn_course()
+            .body(types::CourseCreate::builder().title("Community onboarding").summary(Some("Week one".try_into().unwrap())))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(course.status().as_u16(), 201);
+        let course = course.into_inner().data;
+        assert_eq!(course.status, types::CourseStatus::Draft);
+
+        // nothing to learn yet: publishing names what is missing
+        let refused = ts.post(Some(&key), &format!("/api/v1/learn/courses/{}/publish", course.id), &json!({}), None).await;
+        refused.assert_error(422, "validation_failed");
+        assert_eq!(refused.body["error"]["extra"]["fields"][0]["field"], "outline", "{}", refused.text);
+        assert!(refused.text.contains("no module"), "{}", refused.text);
+
+        let m1 = c.create_learn_module().id(course.id).body(types::ModuleCreate::builder().title("Getting started")).send().await.unwrap().into_inner().data;
+        let m2 = c.create_learn_module().id(course.id).body(types::ModuleCreate::builder().title("Going further")).send().await.unwrap().into_inner().data;
+        let m3 = c.create_learn_module().id(course.id).body(types::ModuleCreate::builder().title("Extras")).send().await.unwrap().into_inner().data;
+        assert_eq!((m1.position, m2.position, m3.position), (1, 2, 3));
+        let refused = ts.post(Some(&key), &format!("/api/v1/learn/courses/{}/publish", course.id), &json!({}), None).await;
+        assert!(refused.text.contains("no lesson"), "{}", refused.text);
+
+        let l1 = ts.post(Some(&key), &format!("/api/v1/learn/modules/{}/lessons", m1.id), &json!({ "title": "Your profile" }), None).await;
+        let l1 = l1.body["data"]["id"].as_i64().unwrap();
+        let refused = ts.post(Some(&key), &format!("/api/v1/learn/courses/{}/publish", course.id), &json!({}), None).await;
+        assert!(refused.text.contains("no activity"), "{}", refused.text);
+
+        let v = ts.post(Some(&key), &format!("/api/v1/learn/lessons/{l1}/activities"), &video("Welcome"), None).await;
+        assert_eq!(v.status, 201, "{}", v.text);
+        assert_eq!(v.body["data"]["video"]["url"], "https://videos.example.org/a.mp4");
+        assert_eq!(v.body["data"]["quiz"], Value::Null);
+        let q = ts.post(Some(&key), &format!("/api/v1/learn/lessons/{l1}/activities"), &quiz(), None).await;
+        assert_eq!(q.status, 201, "{}", q.text);
+        assert_eq!(q.body["data"]["quiz"]["points"], 4);
+        assert_eq!(q.body["data"]["quiz"]["questions"][1]["options"], json!(["true", "false"]));
+
+        // the answer key is write-only: no read shows it
+        for path in [format!("/api/v1/learn/activities/{}", q.body["data"]["id"]), format!("/api/v1/learn/courses/{}", course.id), format!("/api/v1/learn/lessons/{l1}/activities")] {
+            let r = ts.get(Some(&key), &path).await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            for secret in ["correct", "accepted_answers", "paris", "Paris"] {
+                assert!(!r.text.contains(secret), "{path} shows {secret}: {}", r.text);
+            }
+        }
+
+        // content of another kind, or none, is named
+        let wrong = ts
+            .post(Some(&key), &format!("/api/v1/learn/lessons/{l1}/activities"), &json!({ "kind": "reading", "title": "x", "video": { "url": "https://a.example/v" } }), None)
+            .await;
+        wrong.assert_error(422, "validation_failed");
+        assert_eq!(wrong.body["error"]["extra"]["fields"][0]["field"], "video", "{}", wrong.text);
+        let none = ts.post(Some(&key), &format!("/api/v1/learn/lessons/{l1}/activities"), &json!({ "kind": "reading", "title": "x" }), None).await;
+        none.assert_error(422, "validation_failed");
+        assert_eq!(none.body["error"]["extra"]["fields"][0]["field"], "reading", "{}", none.text);
+        let bad_quiz = ts
+            .post(
+                Some(&key),
+                &format!("/api/v1/learn/lessons/{l1}/activities"),
+                &json!({ "kind": "quiz", "title": "x", "quiz": { "pass_mark": 50, "questions": [{ "kind": "single_choice", "prompt": "?", "options": ["a", "b"], "correct_options": [0, 1] }] } }),
+                None,
+            )
+            .await;
+        bad_quiz.assert_error(422, "validation_failed");
+        assert_eq!(bad_quiz.body["error"]["extra"]["fields"][0]["field"], "quiz.questions[0].correct_options", "{}", bad_quiz.text);
+
+        // reorder: the whole order at once, every id exactly once
+        let order = c.reorder_learn_modules().id(course.id).body(types::ReorderModules::builder().module_ids(vec![m3.id, m1.id, m2.id])).send().await.unwrap().into_inner().data;
+        assert_eq!(order.iter().map(|m| (m.id, m.position)).collect::<Vec<_>>(), vec![(m3.id, 1), (m1.id, 2), (m2.id, 3)]);
+        for ids in [json!([m3.id, m1.id]), json!([m3.id, m1.id, m2.id, m2.id]), json!([m3.id, m1.id, m2.id, 999_999])] {
+            let r = ts.post(Some(&key), &format!("/api/v1/learn/courses/{}/modules/reorder", course.id), &json!({ "module_ids": ids }), None).await;
+            r.assert_error(422, "validation_failed");
+            assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "module_ids", "{}", r.text);
+        }
+
+        // deleting closes the gap
+        let gone = ts.post(Some(&key), &format!("/api/v1/learn/modules/{}/delete", m3.id), &json!({}), None).await;
+        assert_eq!((gone.status, gone.body["data"]["object"].as_str()), (200, Some("learn_module")), "{}", gone.text);
+        let modules = c.list_learn_modules().id(course.id).send().await.unwrap().into_inner();
+        assert_eq!(modules.data.iter().map(|m| (m.id, m.position)).collect::<Vec<_>>(), vec![(m1.id, 1), (m2.id, 2)]);
+        assert_eq!(modules.total_count, 2);
+
+        // the outline, nested and in order
+        let published = c.publish_learn_course().id(course.id).send().await.unwrap().into_inner().data;
+        assert_eq!(published.status, types::CourseStatus::Published);
+        assert!(published.published_at.is_some());
+        let outline = c.get_learn_course().id(course.id).send().await.unwrap().into_inner().data;
+        assert_eq!(outline.modules.len(), 2);
+        assert_eq!(outline.modules[0].lessons[0].activities.iter().map(|a| a.kind).collect::<Vec<_>>(), vec![types::ActivityKind::Video, types::ActivityKind::Quiz]);
+        assert!(outline.modules[1].lessons.is_empty());
+
+        // lists: status and title search, same on both backends
+        c.create_learn_course().body(types::CourseCreate::builder().title("100% Rust_basics")).send().await.unwrap();
+        let drafts = c.list_learn_courses().status(types::CourseStatus::Draft).send().await.unwrap().into_inner();
+        assert_eq!((drafts.total_count, drafts.data[0].title.as_str()), (1, "100% Rust_basics"));
+        let found = c.list_learn_courses().q("ONBOARD").send().await.unwrap().into_inner();
+        assert_eq!(found.data.iter().map(|c| c.id).collect::<Vec<_>>(), vec![course.id]);
+        assert_eq!(c.list_learn_courses().q("0% r").send().await.unwrap().into_inner().total_count, 1);
+        assert_eq!(c.list_learn_courses().q("%").send().await.unwrap().into_inner().total_count, 1, "% is literal");
+        assert_eq!(c.list_learn_courses().q("t_b").send().await.unwrap().into_inner().total_count, 1, "_ is literal");
+        assert_eq!(c.list_learn_courses().q("tXb").send().await.unwrap().into_inner().total_count, 0);
+        assert_eq!(c.list_learn_courses().send().await.unwrap().into_inner().total_count, 2);
+
+        // every change wrote its event
+        assert_eq!(events_of(&ts, &key, "learn.course.created").await.len(), 2);
+        let outline_events = events_of(&ts, &key, "learn.course.outline_changed").await;
+        assert!(outline_events.iter().any(|e| e["data"]["change"] == "modules.reordered"));
+        assert!(outline_events.iter().any(|e| e["data"]["change"] == "module.deleted" && e["data"]["module_id"] == m3.id));
+
+        let archived = c.archive_learn_course().id(course.id).send().await.unwrap().into_inner().data;
+        assert_eq!(archived.status, types::CourseStatus::Archived);
+        let again = c.archive_learn_course().id(course.id).send().await.unwrap().into_inner().data;
+        assert_eq!(again.archived_at, archived.archived_at, "archiving twice changes nothing");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_enrollment_progresses_and_completes_once() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (tenant, key) = ts.tenant_with_key("acme").await;
+        let c = ts.client(&key);
+        let ada = learner(&ts, tenant, "ada").await;
+        let (course, _, lesson, acts) = course_with(
+            &ts,
+            &key,
+            "Onboarding",
+            &[video("Intro"), json!({ "kind": "reading", "title": "Rules", "reading": { "body": "Be kind." } }), quiz(),
+              json!({ "kind": "assignment", "title": "Optional", "required": false, "assignment": { "instructions": "Say hi." } })],
+        )
+        .await;
+        let refused = ts.post(Some(&key), "/api/v1/learn/enrollments", &json!({ "course_id": course, "user_id": ada }), None).await;
+        refused.assert_error(422, "validation_failed");
+        assert_eq!(refused.body["error"]["extra"]["fields"][0]["field"], "course_id");
+        c.publish_learn_course().id(course).send().await.unwrap();
+
+        let e = c.create_learn_enrollment().body(types::EnrollmentCreate::builder().course_id(course).user_id(ada)).send().await.unwrap();
+        assert_eq!(e.status().as_u16(), 201);
+        let e = e.into_inner().data;
+        assert_eq!((e.status, e.progress.required_done, e.progress.required_total, e.progress.percent), (types::EnrollmentStatus::Active, 0, 3, 0));
+        ts.post(Some(&key), "/api/v1/learn/enrollments", &json!({ "course_id": course, "user_id": ada }), None).await.assert_error(409, "conflict");
+        ts.post(Some(&key), "/api/v1/learn/enrollments", &json!({ "course_id": course, "user_id": 999_999 }), None).await.assert_error(404, "user_not_found");
+        ts.post(Some(&key), "/api/v1/learn/enrollments", &json!({ "course_id": 999_999, "user_id": ada }), None).await.assert_error(404, "course_not_found");
+
+        let done = |activity: i64| {
+            let (ts, key) = (&ts, &key);
+            async move { ts.post(Some(key), &format!("/api/v1/learn/enrollments/{}/done", e.id), &json!({ "activity_id": activity }), None).await }
+        };
+        let r = done(acts[0]).await;
+        assert_eq!((r.status, r.body["data"]["progress"]["percent"].as_i64()), (200, Some(33)), "{}", r.text);
+        let again = done(acts[0]).await;
+        assert_eq!(again.body["data"]["progress"]["required_done"], 1, "marking twice counts once");
+        done(acts[2]).await.assert_error(422, "validation_failed"); // a quiz is done by passing it
+        let optional = done(acts[3]).await;
+        assert_eq!(optional.body["data"]["progress"]["required_done"], 1, "optional activities do not count");
+        // an activity of another course
+        let (_, _, _, other) = course_with(&ts, &key, "Other", &[video("x")]).await;
+        done(other[0]).await.assert_error(422, "validation_failed");
+        done(999_999).await.assert_error(404, "activity_not_found");
+
+        // the quiz made optional: the reading is then the last required one
+        c.update_learn_activity().id(acts[2]).body(types::ActivityUpdate::builder().required(Some(false))).send().await.unwrap();
+        let last = done(acts[1]).await;
+        assert_eq!(last.body["data"]["status"], "completed", "{}", last.text);
+        assert_eq!(last.body["data"]["progress"]["percent"], 100);
+        assert!(last.body["data"]["completed_at"].is_string());
+        let completed = events_of(&ts, &key, "learn.course.completed").await;
+        assert_eq!(completed.len(), 1);
+        assert_eq!(completed[0]["data"]["enrollment_id"], e.id);
+        assert_eq!(events_of(&ts, &key, "learn.activity.completed").await.len(), 3);
+        ts.post(Some(&key), &format!("/api/v1/learn/enrollments/{}/withdraw", e.id), &json!({}), None).await.assert_error(409, "conflict");
+
+        // withdraw and enroll again: the same enrollment, progress kept
+        let bob = learner(&ts, tenant, "bob").await;
+        let eb = c.create_learn_enrollment().body(types::EnrollmentCreate::builder().course_id(course).user_id(bob)).send().await.unwrap().into_inner().data;
+        ts.post(Some(&key), &format!("/api/v1/learn/enrollments/{}/done", eb.id), &json!({ "activity_id": acts[0] }), None).await;
+        let w = c.withdraw_learn_enrollment().id(eb.id).send().await.unwrap().into_inner().data;
+        assert_eq!(w.status, types::EnrollmentStatus::Withdrawn);
+        ts.post(Some(&key), &format!("/api/v1/learn/enrollments/{}/done", eb.id), &json!({ "activity_id": acts[1] }), None).await.assert_error(409, "conflict");
+        let back = c.create_learn_enrollment().body(types::EnrollmentCreate::builder().course_id(course).user_id(bob)).send().await.unwrap().into_inner().data;
+        assert_eq!((back.id, back.status, back.progress.required_done), (eb.id, types::EnrollmentStatus::Active, 1));
+
+        // lists by course, learner and status
+        let all = c.list_learn_enrollments().send().await.unwrap().into_inner();
+        assert_eq!(all.total_count, 2);
+        let done_list = c.list_learn_enrollments().status(types::EnrollmentStatus::Completed).send().await.unwrap().into_inner();
+        assert_eq!(done_list.data.iter().map(|e| e.user_id).collect::<Vec<_>>(), vec![ada]);
+        assert_eq!(done_list.data[0].progress.percent, 100);
+        assert_eq!(c.list_learn_enrollments().user(bob).send().await.unwrap().into_inner().total_count, 1);
+        assert_eq!(c.list_learn_enrollments().course(course).send().await.unwrap().into_inner().total_count, 2);
+
+        // a course with active enrollments cannot be deleted; activities can, and the gap closes
+        ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}/delete"), &json!({}), None).await.assert_error(409, "conflict");
+        ts.post(Some(&key), &format!("/api/v1/learn/activities/{}/delete", acts[0]), &json!({}), None).await;
+        let rest = c.list_learn_activities().id(lesson).send().await.unwrap().into_inner();
+        assert_eq!(rest.data.iter().map(|a| a.position).collect::<Vec<_>>(), vec![1, 2, 3]);
+        c.withdraw_learn_enrollment().id(eb.id).send().await.unwrap();
+        let gone = ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}/delete"), &json!({}), None).await;
+        assert_eq!(gone.status, 200, "{}", gone.text);
+        assert_eq!(c.list_learn_enrollments().send().await.unwrap().into_inner().total_count, 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_done_marks_complete_an_enrollment_exactly_once() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (tenant, key) = ts.tenant_with_key("acme").await;
+        let activities: Vec<Value> = (0..6).map(|i| video(&format!("Part {i}"))).collect();
+        let (course, _, _, acts) = course_with(&ts, &key, "Parallel", &activities).await;
+        ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}/publish"), &json!({}), None).await;
+        let ada = learner(&ts, tenant, "ada").await;
+        let e = ts.post(Some(&key), "/api/v1/learn/enrollments", &json!({ "course_id": course, "user_id": ada }), None).await;
+        let e = e.body["data"]["id"].as_i64().unwrap();
+        // every activity marked three times, all at once
+        let marks = acts.iter().cycle().take(acts.len() * 3).map(|a| {
+            let (ts, key) = (&ts, &key);
+            async move { ts.post(Some(key), &format!("/api/v1/learn/enrollments/{e}/done"), &json!({ "activity_id": a }), None).await }
+        });
+        let replies = futures::future::join_all(marks).await;
+        for r in &replies {
+            assert_eq!(r.status, 200, "{}", r.text);
+            assert!(r.body["data"]["progress"]["percent"].as_i64().unwrap() <= 100);
+        }
+        let got = ts.get(Some(&key), &format!("/api/v1/learn/enrollments/{e}")).await;
+        assert_eq!((got.body["data"]["status"].as_str(), got.body["data"]["progress"]["required_done"].as_i64()), (Some("completed"), Some(6)), "{}", got.text);
+        assert_eq!(events_of(&ts, &key, "learn.course.completed").await.len(), 1);
+        assert_eq!(events_of(&ts, &key, "learn.activity.completed").await.len(), 6);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_tenant_reaches_none_of_the_outline_and_scopes_are_enforced() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (tenant, key) = ts.tenant_with_key("acme").await;
+        let (course, module, lesson, acts) = course_with(&ts, &key, "Ours", &[video("a")]).await;
+        ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}/publish"), &json!({}), None).await;
+        let ada = learner(&ts, tenant, "ada").await;
+        let e = ts.post(Some(&key), "/api/v1/learn/enrollments", &json!({ "course_id": course, "user_id": ada }), None).await;
+        let e = e.body["data"]["id"].as_i64().unwrap();
+
+        let (other_tenant, other) = ts.tenant_with_key("beta").await;
+        let theirs = learner(&ts, other_tenant, "eve").await;
+        for (path, code) in [
+            (format!("/api/v1/learn/courses/{course}"), "course_not_found"),
+            (format!("/api/v1/learn/courses/{course}/modules"), "course_not_found"),
+            (format!("/api/v1/learn/modules/{module}"), "module_not_found"),
+            (format!("/api/v1/learn/modules/{module}/lessons"), "module_not_found"),
+            (format!("/api/v1/learn/lessons/{lesson}"), "lesson_not_found"),
+            (format!("/api/v1/learn/lessons/{lesson}/activities"), "lesson_not_found"),
+            (format!("/api/v1/learn/activities/{}", acts[0]), "activity_not_found"),
+            (format!("/api/v1/learn/enrollments/{e}"), "enrollment_not_found"),
+        ] {
+            ts.get(Some(&other), &path).await.assert_error(404, code);
+        }
+        for (path, body, code) in [
+            (format!("/api/v1/learn/courses/{course}"), json!({ "title": "Mine" }), "course_not_found"),
+            (format!("/api/v1/learn/courses/{course}/publish"), json!({}), "course_not_found"),
+            (format!("/api/v1/learn/courses/{course}/archive"), json!({}), "course_not_found"),
+            (format!("/api/v1/learn/courses/{course}/delete"), json!({}), "course_not_found"),
+            (format!("/api/v1/learn/courses/{course}/modules"), json!({ "title": "x" }), "course_not_found"),
+            (format!("/api/v1/learn/courses/{course}/modules/reorder"), json!({ "module_ids": [module] }), "course_not_found"),
+            (format!("/api/v1/learn/modules/{module}"), json!({ "title": "x" }), "module_not_found"),
+            (format!("/api/v1/learn/modules/{module}/delete"), json!({}), "module_not_found"),
+            (format!("/api/v1/learn/modules/{module}/lessons"), json!({ "title": "x" }), "module_not_found"),
+            (format!("/api/v1/learn/lessons/{lesson}/delete"), json!({}), "lesson_not_found"),
+            (format!("/api/v1/learn/lessons/{lesson}/activities"), video("x"), "lesson_not_found"),
+            (format!("/api/v1/learn/activities/{}", acts[0]), json!({ "title": "x" }), "activity_not_found"),
+            (format!("/api/v1/learn/activities/{}/delete", acts[0]), json!({}), "activity_not_found"),
+            (format!("/api/v1/learn/enrollments/{e}/withdraw"), json!({}), "enrollment_not_found"),
+            (format!("/api/v1/learn/enrollments/{e}/done"), json!({ "activity_id": acts[0] }), "enrollment_not_found"),
+            ("/api/v1/learn/enrollments".to_owned(), json!({ "course_id": course, "user_id": theirs }), "course_not_found"),
+        ] {
+            ts.post(Some(&other), &path, &body, None).await.assert_error(404, code);
+        }
+        assert_eq!(ts.get(Some(&other), "/api/v1/learn/courses").await.body["total_count"], 0);
+        assert_eq!(ts.get(Some(&other), "/api/v1/learn/enrollments").await.body["total_count"], 0);
+        // our learner cannot be enrolled by their key either, nor theirs by ours
+        let (their_course, _, _, _) = course_with(&ts, &other, "Theirs", &[video("b")]).await;
+        ts.post(Some(&other), &format!("/api/v1/learn/courses/{their_course}/publish"), &json!({}), None).await;
+        ts.post(Some(&other), "/api/v1/learn/enrollments", &json!({ "course_id": their_course, "user_id": ada }), None).await.assert_error(404, "user_not_found");
+
+        // scopes: learn:read reads, only learn:write changes
+        let reader = ts.key(tenant, &["learn:read"]).await;
+        assert_eq!(ts.get(Some(&reader), &format!("/api/v1/learn/courses/{course}")).await.status, 200);
+        let r = ts.post(Some(&reader), "/api/v1/learn/courses", &json!({ "title": "x" }), None).await;
+        r.assert_error(403, "insufficient_scope");
+        assert_eq!(r.body["error"]["extra"]["required_scope"], "learn:write");
+        let helpdesk = ts.key(tenant, &["helpdesk:admin"]).await;
+        let r = ts.get(Some(&helpdesk), "/api/v1/learn/enrollments").await;
+        r.assert_error(403, "insufficient_scope");
+        assert_eq!(r.body["error"]["extra"]["required_scope"], "learn:read");
+    }
+}

@@ -1,0 +1,8 @@
+//! mobieusHelp's handlers, one file per resource family.
+
+mod audit;
+mod canned;
+mod directory;
+mod notification_prefs;
+mod tags;
+mod tickets;

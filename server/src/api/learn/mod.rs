@@ -1,0 +1,14 @@
+//! mobieusLearn's handlers, one file per resource family.
+
+mod activities;
+mod courses;
+mod enrollments;
+mod lessons;
+mod modules;
+
+use mobieus_api::types;
+
+/// The answer to a delete: what was deleted.
+pub fn deleted(id: i64, object: &str) -> types::DeletedEnvelope {
+    types::DeletedEnvelope { data: types::Deleted { id, object: object.into(), deleted: true }, next_cursor: None, request_id: String::new() }
+}
