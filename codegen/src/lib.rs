@@ -16,6 +16,7 @@
 //! server start (dropshot's router) or inside progenitor is checked first by
 //! [`check`] and reported with the operation it concerns.
 
+mod bounds;
 mod catalogue;
 mod check;
 mod server;
@@ -38,6 +39,7 @@ pub fn generate(yaml: &str) -> Result<Generated, Vec<SpecError>> {
     let events = catalogue::event_types(&api).map_err(|e| vec![e])?;
     let mut tokens = server::server_tokens(&ops);
     tokens.extend(catalogue::catalogue_tokens(&events));
+    tokens.extend(bounds::bounds_tokens(&api, &ops));
     let server = pretty(tokens).map_err(|e| vec![e])?;
     Ok(Generated { client, server })
 }

@@ -367,7 +367,11 @@ fn param_struct(name: &syn::Ident, params: &[&ParamSpec], loc: ParamLocation) ->
         let api_name = &p.name;
         let required = p.required;
         let get = match &p.kind {
-            ParamKind::String { enumeration, max_length, pattern } => {
+            ParamKind::String { enumeration, min_length, max_length, pattern } => {
+                let min = match min_length {
+                    Some(n) => quote!(Some(#n)),
+                    None => quote!(None),
+                };
                 let max = match max_length {
                     Some(n) => quote!(Some(#n)),
                     None => quote!(None),
@@ -385,7 +389,7 @@ fn param_struct(name: &syn::Ident, params: &[&ParamSpec], loc: ParamLocation) ->
                     Some(c) => quote!(Some(#c)),
                     None => quote!(None),
                 };
-                quote!(params.string(#api_name, &[#(#enumeration),*], #max, #pat, #code)?)
+                quote!(params.string(#api_name, &[#(#enumeration),*], (#min, #max), #pat, #code)?)
             }
             ParamKind::Integer { minimum, maximum } => {
                 let min = match minimum {

@@ -23,7 +23,7 @@ pub enum ParamLocation {
 /// Scalar kinds a parameter can have on the server side.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamKind {
-    String { enumeration: Vec<String>, max_length: Option<usize>, pattern: Option<String> },
+    String { enumeration: Vec<String>, min_length: Option<usize>, max_length: Option<usize>, pattern: Option<String> },
     Integer { minimum: Option<i64>, maximum: Option<i64> },
     Boolean,
     DateTime,
@@ -138,6 +138,7 @@ pub fn param_kind(api: &OpenAPI, format: &ParameterSchemaOrContent) -> Result<Pa
             }
             Ok(ParamKind::String {
                 enumeration: st.enumeration.iter().flatten().cloned().collect(),
+                min_length: st.min_length,
                 max_length: st.max_length,
                 pattern: st.pattern.clone(),
             })

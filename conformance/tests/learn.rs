@@ -125,6 +125,19 @@ async fn a_course_is_authored_in_order_and_published_once_it_has_an_activity() {
             .await;
         bad_quiz.assert_error(422, "validation_failed");
         assert_eq!(bad_quiz.body["error"]["extra"]["fields"][0]["field"], "quiz.questions[0].correct_options", "{}", bad_quiz.text);
+        let eleven: Vec<String> = (0..11).map(|i| format!("o{i}")).collect();
+        let too_many = ts
+            .post(
+                Some(&key),
+                &format!("/api/v1/learn/lessons/{l1}/activities"),
+                &json!({ "kind": "quiz", "title": "x", "quiz": { "pass_mark": 50, "questions": [{ "kind": "single_choice", "prompt": "?", "options": ["a", "b"], "correct_options": [0] }, { "kind": "single_choice", "prompt": "?", "options": eleven, "correct_options": [0] }] } }),
+                None,
+            )
+            .await;
+        too_many.assert_error(422, "validation_failed");
+        assert_eq!(too_many.body["error"]["extra"]["fields"][0]["field"], "quiz.questions[1].options", "{}", too_many.text);
+        let dup_clear = ts.post(Some(&key), &format!("/api/v1/learn/courses/{}", course.id), &json!({ "clear": ["summary", "summary", "summary"] }), None).await;
+        dup_clear.assert_error(422, "validation_failed");
 
         // reorder: the whole order at once, every id exactly once
         let order = c.reorder_learn_modules().id(course.id).body(types::ReorderModules::builder().module_ids(vec![m3.id, m1.id, m2.id])).send().await.unwrap().into_inner().data;
@@ -162,6 +175,7 @@ async fn a_course_is_authored_in_order_and_published_once_it_has_an_activity() {
         assert_eq!(c.list_learn_courses().q("t_b").send().await.unwrap().into_inner().total_count, 1, "_ is literal");
         assert_eq!(c.list_learn_courses().q("tXb").send().await.unwrap().into_inner().total_count, 0);
         assert_eq!(c.list_learn_courses().send().await.unwrap().into_inner().total_count, 2);
+        ts.get(Some(&key), "/api/v1/learn/courses?q=").await.assert_error(400, "invalid_parameter");
 
         // every change wrote its event
         assert_eq!(events_of(&ts, &key, "learn.course.created").await.len(), 2);
@@ -353,5 +367,242 @@ async fn another_tenant_reaches_none_of_the_outline_and_scopes_are_enforced() {
         let r = ts.get(Some(&helpdesk), "/api/v1/learn/enrollments").await;
         r.assert_error(403, "insufficient_scope");
         assert_eq!(r.body["error"]["extra"]["required_scope"], "learn:read");
+    }
+}
+
+async fn start_attempt(ts: &TestServer, key: &str, enrollment: i64, quiz: i64) -> common::Reply {
+    ts.post(Some(key), "/api/v1/learn/attempts", &json!({ "enrollment_id": enrollment, "activity_id": quiz }), None).await
+}
+
+async fn enrolled(ts: &TestServer, key: &str, course: i64, user: i64) -> i64 {
+    let e = ts.post(Some(key), "/api/v1/learn/enrollments", &json!({ "course_id": course, "user_id": user }), None).await;
+    assert_eq!(e.status, 201, "{}", e.text);
+    e.body["data"]["id"].as_i64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quiz_attempts_are_scored_limited_and_a_pass_completes_with_one_certificate() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (tenant, key) = ts.tenant_with_key("acme").await;
+        let c = ts.client(&key);
+        // a template: an unknown placeholder is named
+        let bad = ts.post(Some(&key), "/api/v1/learn/certificate-templates", &json!({ "name": "x", "body": "{{learner.shoe}}" }), None).await;
+        bad.assert_error(422, "validation_failed");
+        assert_eq!(bad.body["error"]["extra"]["fields"][0]["field"], "body");
+        assert!(bad.text.contains("learner.shoe"), "{}", bad.text);
+        let template = c
+            .create_learn_certificate_template()
+            .body(types::CertificateTemplateCreate::builder().name("Completion").body("<h1>{{course.title}}</h1><p>{{ learner.name }}, {{completion.date}}, {{tenant.name}}</p><p>{{certificate.code}}</p>"))
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .data;
+        let (course, _, _, acts) = course_with(&ts, &key, "Safety <basics>", &[quiz()]).await;
+        let set = ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}"), &json!({ "certificate_template_id": template.id }), None).await;
+        assert_eq!(set.body["data"]["certificate_template_id"], template.id, "{}", set.text);
+        ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}"), &json!({ "certificate_template_id": 999_999 }), None)
+            .await
+            .assert_error(404, "certificate_template_not_found");
+        ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}/publish"), &json!({}), None).await;
+        let ada = user_create(ts.db(), tenant, &NewUser { username: "ada".into(), display_name: "Ada <Lovelace>".into(), email: None, role: "member".into() })
+            .await
+            .unwrap()
+            .id;
+        let e = enrolled(&ts, &key, course, ada).await;
+        let quiz_id = acts[0];
+
+        let first = start_attempt(&ts, &key, e, quiz_id).await;
+        assert_eq!((first.status, first.body["data"]["number"].as_i64(), first.body["data"]["status"].as_str()), (201, Some(1), Some("in_progress")), "{}", first.text);
+        assert_eq!(first.body["data"]["max_score"], 4);
+        start_attempt(&ts, &key, e, quiz_id).await.assert_error(409, "conflict"); // one in progress at a time
+        let a1 = first.body["data"]["id"].as_i64().unwrap();
+        // answers that do not fit are named, and the attempt stays open
+        let bad = ts.post(Some(&key), &format!("/api/v1/learn/attempts/{a1}/submit"), &json!({ "answers": [{ "question": 2, "text": "yes" }, { "question": 7, "value": true }] }), None).await;
+        bad.assert_error(422, "validation_failed");
+        assert_eq!(bad.body["error"]["extra"]["fields"].as_array().unwrap().len(), 2, "{}", bad.text);
+        // a failing attempt: only the true/false is right (1 of 4 points, pass mark 50%)
+        let failed = c
+            .submit_learn_attempt()
+            .id(a1)
+            .body(types::AttemptSubmit::builder().answers(vec![
+                types::AttemptAnswer::builder().question(1).selected(Some(vec![0])).try_into().unwrap(),
+                types::AttemptAnswer::builder().question(2).value(Some(true)).try_into().unwrap(),
+            ]))
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .data;
+        assert_eq!((failed.score, failed.passed, failed.status), (Some(1), Some(false), types::AttemptStatus::Submitted));
+        assert_eq!(failed.results.unwrap().iter().map(|r| r.correct).collect::<Vec<_>>(), vec![false, true, false]);
+        ts.post(Some(&key), &format!("/api/v1/learn/attempts/{a1}/submit"), &json!({ "answers": [] }), None).await.assert_error(409, "conflict");
+        let progress = ts.get(Some(&key), &format!("/api/v1/learn/enrollments/{e}")).await;
+        assert_eq!(progress.body["data"]["progress"]["required_done"], 0);
+
+        // the second (and last) attempt passes: the quiz is done, the course completes, one certificate
+        let second = start_attempt(&ts, &key, e, quiz_id).await;
+        let a2 = second.body["data"]["id"].as_i64().unwrap();
+        let passed = ts
+            .post(Some(&key), &format!("/api/v1/learn/attempts/{a2}/submit"), &json!({ "answers": [{ "question": 1, "selected": [2] }, { "question": 3, "text": "  paris " }] }), None)
+            .await;
+        assert_eq!((passed.body["data"]["score"].as_i64(), passed.body["data"]["passed"].as_bool()), (Some(3), Some(true)), "{}", passed.text);
+        start_attempt(&ts, &key, e, quiz_id).await.assert_error(422, "validation_failed"); // max_attempts 2
+        let done = ts.get(Some(&key), &format!("/api/v1/learn/enrollments/{e}")).await;
+        assert_eq!(done.body["data"]["status"], "completed", "{}", done.text);
+        let attempts = c.list_learn_attempts().enrollment(e).send().await.unwrap().into_inner();
+        assert_eq!(attempts.data.iter().map(|a| a.number).collect::<Vec<_>>(), vec![2, 1]);
+
+        let certs = c.list_learn_certificates().send().await.unwrap().into_inner();
+        assert_eq!(certs.total_count, 1);
+        let cert = &certs.data[0];
+        assert_eq!((cert.user_id, cert.course_id, cert.learner_name.as_str(), cert.status), (ada, course, "Ada <Lovelace>", types::CertificateStatus::Valid));
+        assert!(cert.html.contains("<h1>Safety &lt;basics&gt;</h1>") && cert.html.contains("Ada &lt;Lovelace&gt;") && cert.html.contains(&cert.code), "{}", cert.html);
+        let issued = events_of(&ts, &key, "learn.certificate.issued").await;
+        assert_eq!(issued.len(), 1);
+        assert_eq!(issued[0]["data"]["serial"], cert.code.as_str());
+
+        // verification by code, then revocation
+        let v = c.verify_learn_certificate().code(cert.code.as_str()).send().await.unwrap().into_inner().data;
+        assert!(v.valid);
+        assert_eq!(v.course_title, "Safety <basics>");
+        ts.get(Some(&key), "/api/v1/learn/certificate-codes/MC-2222-2222-2222").await.assert_error(404, "certificate_not_found");
+        let revoked = c.revoke_learn_certificate().id(cert.id).body(types::CertificateRevoke::builder().reason("Issued in error.")).send().await.unwrap().into_inner().data;
+        assert_eq!(revoked.status, types::CertificateStatus::Revoked);
+        assert!(!c.verify_learn_certificate().code(cert.code.as_str()).send().await.unwrap().into_inner().data.valid);
+        assert_eq!(c.list_learn_certificates().status(types::CertificateStatus::Valid).send().await.unwrap().into_inner().total_count, 0);
+        // a template certificates came from cannot be deleted
+        ts.post(Some(&key), &format!("/api/v1/learn/certificate-templates/{}/delete", template.id), &json!({}), None).await.assert_error(409, "conflict");
+
+        // not a quiz; another tenant's attempt
+        let (_, _, _, vids) = course_with(&ts, &key, "Videos", &[video("v")]).await;
+        let r = ts.post(Some(&key), "/api/v1/learn/attempts", &json!({ "enrollment_id": e, "activity_id": vids[0] }), None).await;
+        r.assert_error(422, "validation_failed");
+        let (_, other) = ts.tenant_with_key("beta").await;
+        ts.get(Some(&other), &format!("/api/v1/learn/attempts/{a2}")).await.assert_error(404, "attempt_not_found");
+        ts.post(Some(&other), &format!("/api/v1/learn/attempts/{a1}/submit"), &json!({ "answers": [] }), None).await.assert_error(404, "attempt_not_found");
+        ts.get(Some(&other), &format!("/api/v1/learn/certificates/{}", cert.id)).await.assert_error(404, "certificate_not_found");
+        ts.get(Some(&other), &format!("/api/v1/learn/certificate-codes/{}", cert.code)).await.assert_error(404, "certificate_not_found");
+        ts.get(Some(&other), &format!("/api/v1/learn/certificate-templates/{}", template.id)).await.assert_error(404, "certificate_template_not_found");
+        ts.post(Some(&other), "/api/v1/learn/attempts", &json!({ "enrollment_id": e, "activity_id": quiz_id }), None).await.assert_error(404, "enrollment_not_found");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_passing_submissions_issue_one_certificate() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (tenant, key) = ts.tenant_with_key("acme").await;
+        let template = ts.post(Some(&key), "/api/v1/learn/certificate-templates", &json!({ "name": "t", "body": "{{learner.name}}" }), None).await;
+        let template = template.body["data"]["id"].as_i64().unwrap();
+        // two quizzes of one question each: the last passing submission completes
+        let one = |n: &str| json!({ "kind": "quiz", "title": n, "quiz": { "pass_mark": 100, "questions": [{ "kind": "true_false", "prompt": "?", "correct": true }] } });
+        let (course, _, _, acts) = course_with(&ts, &key, "Race", &[one("a"), one("b"), video("c")]).await;
+        ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}"), &json!({ "certificate_template_id": template }), None).await;
+        ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}/publish"), &json!({}), None).await;
+        let e = enrolled(&ts, &key, course, learner(&ts, tenant, "ada").await).await;
+        let mut open = vec![];
+        for a in &acts[..2] {
+            let r = ts.post(Some(&key), "/api/v1/learn/attempts", &json!({ "enrollment_id": e, "activity_id": a }), None).await;
+            open.push(r.body["data"]["id"].as_i64().unwrap());
+        }
+        let submits = open.iter().map(|id| {
+            let (ts, key) = (&ts, &key);
+            async move { ts.post(Some(key), &format!("/api/v1/learn/attempts/{id}/submit"), &json!({ "answers": [{ "question": 1, "value": true }] }), None).await }
+        });
+        let (mark_path, mark_body) = (format!("/api/v1/learn/enrollments/{e}/done"), json!({ "activity_id": acts[2] }));
+        let mark = ts.post(Some(&key), &mark_path, &mark_body, None);
+        let (replies, marked) = futures::join!(futures::future::join_all(submits), mark);
+        assert_eq!(marked.status, 200, "{}", marked.text);
+        for r in replies {
+            assert_eq!(r.status, 200, "{}", r.text);
+        }
+        assert_eq!(events_of(&ts, &key, "learn.course.completed").await.len(), 1);
+        assert_eq!(events_of(&ts, &key, "learn.certificate.issued").await.len(), 1);
+        assert_eq!(ts.get(Some(&key), "/api/v1/learn/certificates").await.body["total_count"], 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cohorts_gather_learners_and_the_grant_enrolls_them_in_one_go() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (tenant, key) = ts.tenant_with_key("acme").await;
+        let c = ts.client(&key);
+        let mut users = vec![];
+        for n in ["ada", "bob", "cy", "dee"] {
+            users.push(learner(&ts, tenant, n).await);
+        }
+        let cohort = c
+            .create_learn_cohort()
+            .body(types::CohortCreate::builder().name("Spring").external_id(Some("okta-group-1".try_into().unwrap())))
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .data;
+        ts.post(Some(&key), "/api/v1/learn/cohorts", &json!({ "name": "Spring" }), None).await.assert_error(409, "conflict");
+        let dup = ts.post(Some(&key), "/api/v1/learn/cohorts", &json!({ "name": "Other", "external_id": "okta-group-1" }), None).await;
+        dup.assert_error(409, "conflict");
+        assert_eq!(dup.body["error"]["extra"]["field"], "external_id", "{}", dup.text);
+        let added = c.add_learn_cohort_members().id(cohort.id).body(types::CohortMembers::builder().user_ids(vec![users[0], users[1], users[0]])).send().await.unwrap().into_inner().data;
+        assert_eq!((added.changed, added.unchanged), (2, 0));
+        let again = c.add_learn_cohort_members().id(cohort.id).body(types::CohortMembers::builder().user_ids(vec![users[1], users[2]])).send().await.unwrap().into_inner().data;
+        assert_eq!((again.changed, again.unchanged), (1, 1));
+        let too_many: Vec<i64> = (1..=1001).collect();
+        let r = ts.post(Some(&key), &format!("/api/v1/learn/cohorts/by-id/{}/members/remove", cohort.id), &json!({ "user_ids": too_many }), None).await;
+        r.assert_error(422, "validation_failed");
+        assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "user_ids", "{}", r.text);
+        let unknown = ts.post(Some(&key), &format!("/api/v1/learn/cohorts/by-id/{}/members", cohort.id), &json!({ "user_ids": [999_999] }), None).await;
+        unknown.assert_error(422, "validation_failed");
+        let members = c.list_learn_cohort_members().id(cohort.id).send().await.unwrap().into_inner();
+        assert_eq!(members.data.iter().map(|m| m.user_id).collect::<Vec<_>>(), vec![users[0], users[1], users[2]]);
+        assert_eq!(c.get_learn_cohort().id(cohort.id).send().await.unwrap().into_inner().data.member_count, 3);
+        let removed = c.remove_learn_cohort_members().id(cohort.id).body(types::CohortMembers::builder().user_ids(vec![users[2], users[3]])).send().await.unwrap().into_inner().data;
+        assert_eq!((removed.changed, removed.unchanged), (1, 1));
+
+        let (c1, _, _, _) = course_with(&ts, &key, "One", &[video("a")]).await;
+        let (c2, _, _, _) = course_with(&ts, &key, "Two", &[video("b")]).await;
+        for id in [c1, c2] {
+            ts.post(Some(&key), &format!("/api/v1/learn/courses/{id}/publish"), &json!({}), None).await;
+        }
+        let (draft, _, _, _) = course_with(&ts, &key, "Draft", &[video("c")]).await;
+        // all or nothing: a draft course refuses the whole grant
+        let refused = ts.post(Some(&key), "/api/v1/learn/cohorts/grant", &json!({ "cohort_ids": [cohort.id], "course_ids": [c1, draft] }), None).await;
+        refused.assert_error(422, "validation_failed");
+        assert_eq!(refused.body["error"]["extra"]["fields"][0]["field"], "course_ids");
+        assert_eq!(ts.get(Some(&key), "/api/v1/learn/enrollments").await.body["total_count"], 0);
+        enrolled(&ts, &key, c1, users[0]).await; // one already enrolled
+        let granted = c
+            .grant_learn_cohorts()
+            .body(types::CohortGrant::builder().cohort_ids(Some(vec![cohort.id])).user_ids(Some(vec![users[3]])).course_ids(vec![c1, c2]))
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .data;
+        assert_eq!((granted.enrolled, granted.already_enrolled, granted.learners, granted.courses), (5, 1, 3, 2));
+        assert_eq!(ts.get(Some(&key), "/api/v1/learn/enrollments").await.body["total_count"], 6);
+        assert_eq!(events_of(&ts, &key, "learn.enrollment.created").await.len(), 6);
+        ts.post(Some(&key), "/api/v1/learn/cohorts/grant", &json!({ "course_ids": [c1] }), None).await.assert_error(422, "validation_failed");
+
+        // the grant needs its own scope
+        let writer = ts.key(tenant, &["learn:write"]).await;
+        let r = ts.post(Some(&writer), "/api/v1/learn/cohorts/grant", &json!({ "cohort_ids": [cohort.id], "course_ids": [c1] }), None).await;
+        r.assert_error(403, "insufficient_scope");
+        assert_eq!(r.body["error"]["extra"]["required_scope"], "learn:cohorts:grant");
+        // tenant isolation
+        let (_, other) = ts.tenant_with_key("beta").await;
+        ts.get(Some(&other), &format!("/api/v1/learn/cohorts/by-id/{}", cohort.id)).await.assert_error(404, "cohort_not_found");
+        ts.get(Some(&other), &format!("/api/v1/learn/cohorts/by-id/{}/members", cohort.id)).await.assert_error(404, "cohort_not_found");
+        ts.post(Some(&other), &format!("/api/v1/learn/cohorts/by-id/{}/members", cohort.id), &json!({ "user_ids": [users[0]] }), None).await.assert_error(404, "cohort_not_found");
+        ts.post(Some(&other), &format!("/api/v1/learn/cohorts/by-id/{}/delete", cohort.id), &json!({}), None).await.assert_error(404, "cohort_not_found");
+        let foreign = ts.post(Some(&other), "/api/v1/learn/cohorts/grant", &json!({ "cohort_ids": [cohort.id], "course_ids": [c1] }), None).await;
+        foreign.assert_error(422, "validation_failed");
+
+        let gone = ts.post(Some(&key), &format!("/api/v1/learn/cohorts/by-id/{}/delete", cohort.id), &json!({}), None).await;
+        assert_eq!(gone.status, 200);
+        assert_eq!(ts.get(Some(&key), "/api/v1/learn/enrollments").await.body["total_count"], 6, "enrollments stay");
     }
 }

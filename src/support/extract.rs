@@ -99,7 +99,7 @@ impl Params {
         &mut self,
         name: &str,
         allowed: &[&str],
-        max_length: Option<usize>,
+        (min_length, max_length): (Option<usize>, Option<usize>),
         pattern: Option<(&str, &regress::Regex)>,
         error_code: Option<&str>,
     ) -> Result<Option<String>, ApiError> {
@@ -117,6 +117,10 @@ impl Params {
         if !allowed.is_empty() && !allowed.contains(&v.as_str()) {
             return Err(ApiError::invalid_parameter(name, format!("must be one of: {}", allowed.join(", "))));
         }
+        if let Some(min) = min_length
+            && v.chars().count() < min {
+                return Err(ApiError::invalid_parameter(name, format!("must be at least {min} characters")));
+            }
         if let Some(max) = max_length
             && v.chars().count() > max {
                 return Err(ApiError::invalid_parameter(name, format!("must be at most {max} characters")));
@@ -210,12 +214,56 @@ fn body_error(e: dropshot::HttpError, limit: usize) -> ApiError {
     }
 }
 
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+/// The `minItems` / `maxItems` of a body's arrays, which the generated
+/// types do not carry: (path, min, max), the path's segments being property
+/// names and `[]` for every item of an array. Generated for every body type.
+pub trait ArrayBounds {
+    const BOUNDS: &'static [(&'static str, Option<usize>, Option<usize>)];
+}
+
+/// Every array at `path` under `value` that breaks its bounds, named as the
+/// field it is (`quiz.questions[2].options`).
+fn bound_problems(value: &serde_json::Value, path: &[&str], at: String, min: Option<usize>, max: Option<usize>, out: &mut Vec<FieldProblem>) {
+    match path.split_first() {
+        None => {
+            if let serde_json::Value::Array(items) = value {
+                if let Some(min) = min.filter(|m| items.len() < *m) {
+                    out.push(FieldProblem { field: at, problem: format!("must have at least {min} items") });
+                } else if let Some(max) = max.filter(|m| items.len() > *m) {
+                    out.push(FieldProblem { field: at, problem: format!("must have at most {max} items, has {}", items.len()) });
+                }
+            }
+        }
+        Some((&"[]", rest)) => {
+            if let serde_json::Value::Array(items) = value {
+                for (i, item) in items.iter().enumerate() {
+                    bound_problems(item, rest, format!("{at}[{i}]"), min, max, out);
+                }
+            }
+        }
+        Some((field, rest)) => {
+            if let Some(inner) = value.get(field) {
+                let at = if at.is_empty() { (*field).to_owned() } else { format!("{at}.{field}") };
+                bound_problems(inner, rest, at, min, max, out);
+            }
+        }
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned + ArrayBounds>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::invalid_json("The request body is empty; this operation expects a JSON object."));
     }
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::invalid_json(format!("The request body is not valid JSON: {e}")))?;
+    let mut problems = Vec::new();
+    for (path, min, max) in T::BOUNDS {
+        let segments: Vec<&str> = path.split('/').collect();
+        bound_problems(&value, &segments, String::new(), *min, *max, &mut problems);
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::validation(problems));
+    }
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
@@ -242,7 +290,7 @@ fn field_from_message(message: &str) -> Option<String> {
 }
 
 #[async_trait]
-impl<T: DeserializeOwned + JsonSchema + Send + Sync + 'static> ExclusiveExtractor for JsonBody<T> {
+impl<T: DeserializeOwned + ArrayBounds + JsonSchema + Send + Sync + 'static> ExclusiveExtractor for JsonBody<T> {
     async fn from_request<C: ServerContext>(
         rqctx: &RequestContext<C>,
         request: http::Request<Body>,

@@ -539,6 +539,84 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PJson, UtcTs};
+    learn_attempts (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        enrollment_id -> BigInt,
+        activity_id -> BigInt,
+        number -> Integer,
+        status -> Text,
+        answers -> Nullable<PJson>,
+        results -> Nullable<PJson>,
+        score -> Nullable<Integer>,
+        max_score -> Integer,
+        passed -> Nullable<Bool>,
+        started_at -> UtcTs,
+        submitted_at -> Nullable<UtcTs>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    learn_certificate_templates (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        name -> Text,
+        body -> Text,
+        created_at -> UtcTs,
+        updated_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    learn_certificates (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        code -> Text,
+        enrollment_id -> BigInt,
+        course_id -> BigInt,
+        user_id -> BigInt,
+        template_id -> BigInt,
+        learner_name -> Text,
+        course_title -> Text,
+        html -> Text,
+        issued_at -> UtcTs,
+        revoked_at -> Nullable<UtcTs>,
+        revoke_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    learn_cohorts (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        name -> Text,
+        description -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        created_at -> UtcTs,
+        updated_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    learn_cohort_members (tenant_id, cohort_id, user_id) {
+        tenant_id -> BigInt,
+        cohort_id -> BigInt,
+        user_id -> BigInt,
+        added_at -> UtcTs,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants, api_keys, server_secrets, rate_limit_counters, idempotency_keys, events, users, posts, helpdesk_tags,
@@ -546,7 +624,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     helpdesk_tickets, helpdesk_ticket_tags, helpdesk_messages, helpdesk_audit_events, helpdesk_canned_responses,
     helpdesk_notification_prefs, files, helpdesk_message_attachments, listings, reports, moderation_actions, event_heads,
     webhook_endpoints, webhook_deliveries, webhook_attempts, row_counts, row_count_deltas, learn_courses, learn_modules,
-    learn_lessons, learn_activities, learn_enrollments, learn_activity_completions,
+    learn_lessons, learn_activities, learn_enrollments, learn_activity_completions, learn_attempts, learn_certificate_templates,
+    learn_certificates, learn_cohorts, learn_cohort_members,
 );
 
 // progress counts group done activities by enrollment and by `required`

@@ -46,12 +46,15 @@ pub const WEBHOOK_DELIVERIES: Counted = Counted("webhook_deliveries");
 
 pub const LEARN_COURSES: Counted = Counted("learn_courses");
 pub const LEARN_ENROLLMENTS: Counted = Counted("learn_enrollments");
+pub const LEARN_ATTEMPTS: Counted = Counted("learn_attempts");
+pub const LEARN_CERTIFICATES: Counted = Counted("learn_certificates");
 
 /// Every maintained list (the schema test checks the migrations count
 /// exactly these).
 pub const ALL: &[Counted] = &[
     EVENTS, USERS, POSTS, LISTINGS, FILES, REPORTS, MODERATION_ACTIONS, TICKETS, AUDIT_EVENTS, TAGS, CANNED_RESPONSES,
     QUEUES, AGENTS, WEBHOOK_ENDPOINTS, WEBHOOK_DELIVERIES, LEARN_COURSES, LEARN_ENROLLMENTS,
+    LEARN_ATTEMPTS, LEARN_CERTIFICATES,
 ];
 
 /// The maintained count of `$list` (a [`Counted`]) for `$tenant` and

@@ -44,6 +44,11 @@ impl Event {
 ///    tenant subscribed to its type;
 /// 4. notes both for `write_tx!` to announce after the commit
 ///    (`db::commits`), which wakes this process's streams and workers.
+///
+/// Because the head's lock is held to commit, a transaction takes the row
+/// locks it needs (a course, an enrollment, an attempt) before its first
+/// event: one that locked a row after an event could deadlock with one
+/// that locked that row and then wrote an event.
 #[macro_export]
 macro_rules! record_event {
     ($conn:expr, $new:expr) => {{

@@ -14,6 +14,7 @@ pub mod posts;
 pub mod rate_limits;
 pub mod reports;
 pub mod secrets;
+pub mod templates;
 pub mod tenants;
 pub mod users;
 pub mod webhook_outbox;

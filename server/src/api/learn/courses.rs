@@ -22,6 +22,7 @@ pub fn course_out(c: Course) -> Result<types::Course, ApiError> {
     Ok(types::Course {
         id: c.id,
         status: stored("course status", &c.status)?,
+        certificate_template_id: c.certificate_template_id,
         title: c.title,
         summary: c.summary,
         published_at: c.published_at.map(|t| t.0),
@@ -66,6 +67,7 @@ fn outline_out(o: Outline) -> Result<types::CourseWithOutline, ApiError> {
     Ok(types::CourseWithOutline {
         id: c.id,
         status: c.status,
+        certificate_template_id: c.certificate_template_id,
         title: c.title,
         summary: c.summary,
         published_at: c.published_at,
@@ -100,7 +102,7 @@ impl LearnCoursesService for AppContext {
 
     async fn create_learn_course(call: &Call<'_, Self>, _headers: CreateLearnCourseHeaders, body: types::CourseCreate) -> Result<types::CourseEnvelope, ApiError> {
         let summary = body.summary.map(String::from);
-        let course = course_create(&call.context().db, call.principal.tenant_id, &String::from(body.title), summary.as_deref())
+        let course = course_create(&call.context().db, call.principal.tenant_id, &String::from(body.title), summary.as_deref(), body.certificate_template_id)
             .await
             .map_err(store_error("course"))?;
         envelope(course)
@@ -117,10 +119,15 @@ impl LearnCoursesService for AppContext {
         _headers: UpdateLearnCourseHeaders,
         body: types::CourseUpdate,
     ) -> Result<types::CourseEnvelope, ApiError> {
-        let clear_summary = body.clear.iter().flatten().any(|f| *f == types::CourseUpdateClearItem::Summary);
+        let clears = |f: types::CourseUpdateClearItem| body.clear.iter().flatten().any(|c| *c == f);
         let changes = CourseChanges {
-            title: body.title.map(String::from),
-            summary: if clear_summary { Some(None) } else { body.summary.map(|s| Some(String::from(s))) },
+            title: body.title.clone().map(String::from),
+            summary: if clears(types::CourseUpdateClearItem::Summary) { Some(None) } else { body.summary.clone().map(|s| Some(String::from(s))) },
+            certificate_template_id: if clears(types::CourseUpdateClearItem::CertificateTemplateId) {
+                Some(None)
+            } else {
+                body.certificate_template_id.map(Some)
+            },
         };
         let db = &call.context().db;
         let course = if changes.is_empty() {

@@ -1,6 +1,9 @@
 //! mobieusLearn's handlers, one file per resource family.
 
 mod activities;
+mod attempts;
+mod certificates;
+mod cohorts;
 mod courses;
 mod enrollments;
 mod lessons;

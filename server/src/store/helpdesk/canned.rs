@@ -14,6 +14,7 @@ use crate::db::{Db, Found, StoreError, Ts};
 use crate::store::counts;
 use crate::store::helpdesk::audit::{Actor, AuditEntry};
 use crate::store::helpdesk::tickets::reference;
+use crate::store::templates::TemplateKind;
 use crate::store::Page;
 use crate::{list_total, with_conn, write_tx};
 
@@ -24,64 +25,17 @@ pub const PLACEHOLDERS: [&str; 13] = [
     "agent.first_name", "agent.email",
 ];
 
-#[derive(Debug, Clone, PartialEq)]
-enum Piece<'a> {
-    Text(&'a str),
-    Placeholder(&'a str),
-}
-
-/// Splits a template into text and `{{ name }}` placeholders.
-fn parse(body: &str) -> Result<Vec<Piece<'_>>, String> {
-    let mut pieces = Vec::new();
-    let mut rest = body;
-    while let Some(start) = rest.find("{{") {
-        pieces.push(Piece::Text(&rest[..start]));
-        let after = &rest[start + 2..];
-        let end = after.find("}}").ok_or_else(|| "has an unclosed `{{`".to_owned())?;
-        pieces.push(Piece::Placeholder(after[..end].trim()));
-        rest = &after[end + 2..];
-    }
-    pieces.push(Piece::Text(rest));
-    Ok(pieces)
-}
-
-/// The template's pieces, or `Invalid` naming the first unknown or
-/// malformed placeholder.
-fn checked(body: &str) -> Result<Vec<Piece<'_>>, StoreError> {
-    let pieces = parse(body).map_err(|p| StoreError::invalid("body_md", p))?;
-    for piece in &pieces {
-        if let Piece::Placeholder(name) = piece
-            && !PLACEHOLDERS.contains(name) {
-                return Err(StoreError::invalid(
-                    "body_md",
-                    format!("unknown placeholder `{{{{{name}}}}}`; known: {}", PLACEHOLDERS.join(", ")),
-                ));
-            }
-    }
-    Ok(pieces)
-}
+/// Canned responses are Markdown: values go in as they are.
+pub const TEMPLATE: TemplateKind = TemplateKind { field: "body_md", placeholders: &PLACEHOLDERS, html: false };
 
 /// Refuses a template with an unknown or malformed placeholder, naming it.
 pub fn check_template(body: &str) -> Result<(), StoreError> {
-    checked(body).map(|_| ())
+    TEMPLATE.check(body)
 }
 
 /// Fills the placeholders; returns the text and the placeholders used.
 pub fn render(body: &str, values: &HashMap<&'static str, String>) -> Result<(String, Vec<String>), StoreError> {
-    let mut out = String::with_capacity(body.len());
-    let mut used: Vec<String> = Vec::new();
-    for piece in checked(body)? {
-        match piece {
-            Piece::Text(s) => out.push_str(s),
-            Piece::Placeholder(name) => {
-                out.push_str(values.get(name).map(String::as_str).unwrap_or(""));
-                if !used.iter().any(|u| u == name) {
-                    used.push(name.to_owned());
-                }
-            }
-        }
-    }
-    Ok((out, used))
+    TEMPLATE.render(body, values)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -26,6 +26,7 @@ pub struct Course {
     pub title: String,
     pub summary: Option<String>,
     pub status: String,
+    pub certificate_template_id: Option<i64>,
     pub published_at: Option<Ts>,
     pub archived_at: Option<Ts>,
     pub created_at: Ts,
@@ -55,12 +56,26 @@ pub struct CourseFilter {
 pub struct CourseChanges {
     pub title: Option<String>,
     pub summary: Option<Option<String>>,
+    pub certificate_template_id: Option<Option<i64>>,
 }
 
 impl CourseChanges {
     pub fn is_empty(&self) -> bool {
-        self.title.is_none() && self.summary.is_none()
+        self.title.is_none() && self.summary.is_none() && self.certificate_template_id.is_none()
     }
+}
+
+/// `MissingRow("certificate_template")` unless the template is the tenant's.
+macro_rules! check_template {
+    ($conn:expr, $tenant:expr, $template:expr) => {
+        if let Some(id) = $template {
+            use crate::db::schema::learn_certificate_templates as tpl;
+            let n: i64 = tpl::table.filter(tpl::tenant_id.eq($tenant).and(tpl::id.eq(id))).count().get_result($conn).await?;
+            if n == 0 {
+                return Err(StoreError::MissingRow("certificate_template"));
+            }
+        }
+    };
 }
 
 /// Titles are searched case-insensitively by a lower-cased copy folded here,
@@ -145,15 +160,17 @@ pub async fn course_outline(db: &Db, tenant: i64, id: i64) -> Result<Outline, St
 }
 
 /// Creates a `draft` course and its `learn.course.created` event.
-pub async fn course_create(db: &Db, tenant: i64, title: &str, summary: Option<&str>) -> Result<Course, StoreError> {
+pub async fn course_create(db: &Db, tenant: i64, title: &str, summary: Option<&str>, template: Option<i64>) -> Result<Course, StoreError> {
     let now = Ts::now();
     write_tx!(db, |conn| {
+        check_template!(conn, tenant, template);
         let course: Course = diesel::insert_into(c::table)
             .values((
                 c::tenant_id.eq(tenant),
                 c::title.eq(title),
                 c::title_folded.eq(fold(title)),
                 c::summary.eq(summary),
+                c::certificate_template_id.eq(template),
                 c::status.eq(DRAFT),
                 c::created_at.eq(now),
                 c::updated_at.eq(now),
@@ -170,11 +187,13 @@ pub async fn course_update(db: &Db, tenant: i64, id: i64, changes: &CourseChange
     let now = Ts::now();
     let title_folded = changes.title.as_deref().map(fold);
     write_tx!(db, |conn| {
+        check_template!(conn, tenant, changes.certificate_template_id.flatten());
         let course: Course = diesel::update(c::table.filter(c::tenant_id.eq(tenant).and(c::id.eq(id))))
             .set((
                 changes.title.as_ref().map(|t| c::title.eq(t.clone())),
                 title_folded.as_ref().map(|t| c::title_folded.eq(t.clone())),
                 changes.summary.as_ref().map(|s| c::summary.eq(s.clone())),
+                changes.certificate_template_id.map(|t| c::certificate_template_id.eq(t)),
                 c::updated_at.eq(now),
             ))
             .returning(Course::as_returning())

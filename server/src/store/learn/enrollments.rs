@@ -274,6 +274,7 @@ pub async fn enrollment_withdraw(db: &Db, tenant: i64, id: i64) -> Result<Enroll
 pub enum Via {
     Mark,
     Attempt,
+    Attendance,
 }
 
 impl Via {
@@ -281,6 +282,7 @@ impl Via {
         match self {
             Via::Mark => "mark",
             Via::Attempt => "attempt",
+            Via::Attendance => "attendance",
         }
     }
 }
@@ -362,6 +364,7 @@ macro_rules! record_done {
                     serde_json::json!({ "enrollment_id": __done.id, "course_id": __done.course_id, "user_id": __done.user_id, "completed_at": $now })
                 )
             );
+            $crate::issue_certificate!($conn, $tenant, &__done, $now);
             __with.enrollment = __done;
             __completed_now = true;
         }

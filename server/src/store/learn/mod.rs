@@ -7,6 +7,9 @@
 //! gaps or doubles; SQLite has one writer anyway.
 
 pub mod activities;
+pub mod attempts;
+pub mod certificates;
+pub mod cohorts;
 pub mod courses;
 pub mod enrollments;
 pub mod lessons;

@@ -146,6 +146,94 @@ pub fn quiz_build(spec: &QuizSpec, field: &str) -> Result<(PublicQuiz, Vec<KeyEn
     Ok((PublicQuiz { pass_mark: spec.pass_mark, max_attempts: spec.max_attempts, points, questions }, keys))
 }
 
+/// A learner's answer to one question (the field its kind reads).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
+    pub question: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected: Option<Vec<i32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// How one question scored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionResult {
+    pub question: i32,
+    pub correct: bool,
+    pub points: i32,
+    pub points_awarded: i32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    pub score: i32,
+    pub max_score: i32,
+    pub passed: bool,
+    pub results: Vec<QuestionResult>,
+}
+
+/// Scores answers against the key, deterministically: a question left
+/// unanswered is wrong; an answer to no question, two answers to one, or an
+/// answer of the wrong shape for its kind is refused (`answers[i]`). A choice
+/// question is right when exactly its right options are selected; a short
+/// text when it matches an accepted answer once normalized. Passed when
+/// `score * 100 >= pass_mark * max_score`.
+pub fn score(quiz: &PublicQuiz, key: &[KeyEntry], answers: &[Answer]) -> Result<Scored, Problems> {
+    let mut problems = Vec::new();
+    let mut by_question: std::collections::HashMap<i32, &Answer> = std::collections::HashMap::new();
+    for (i, a) in answers.iter().enumerate() {
+        let at = format!("answers[{i}]");
+        let Some(q) = quiz.questions.iter().find(|q| q.number == a.question) else {
+            problems.push((at, format!("the quiz has no question {}", a.question)));
+            continue;
+        };
+        let shape_ok = match q.kind {
+            QuestionKind::SingleChoice | QuestionKind::MultipleChoice => a.selected.is_some() && a.value.is_none() && a.text.is_none(),
+            QuestionKind::TrueFalse => a.value.is_some() && a.selected.is_none() && a.text.is_none(),
+            QuestionKind::ShortText => a.text.is_some() && a.selected.is_none() && a.value.is_none(),
+        };
+        if !shape_ok {
+            let want = match q.kind {
+                QuestionKind::SingleChoice | QuestionKind::MultipleChoice => "`selected` (option numbers)",
+                QuestionKind::TrueFalse => "`value` (true or false)",
+                QuestionKind::ShortText => "`text`",
+            };
+            problems.push((at, format!("question {} is answered with {want} and nothing else", q.number)));
+            continue;
+        }
+        if by_question.insert(a.question, a).is_some() {
+            problems.push((at, format!("question {} is answered twice", a.question)));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut results = Vec::new();
+    for q in &quiz.questions {
+        let k = key.iter().find(|k| k.number == q.number);
+        let correct = match (by_question.get(&q.number), k) {
+            (Some(a), Some(k)) => match q.kind {
+                QuestionKind::SingleChoice | QuestionKind::MultipleChoice => {
+                    let mut chosen = a.selected.clone().unwrap_or_default();
+                    chosen.sort_unstable();
+                    chosen.dedup();
+                    chosen == k.correct_options
+                }
+                QuestionKind::TrueFalse => a.value == k.correct,
+                QuestionKind::ShortText => a.text.as_deref().map(normalize_answer).is_some_and(|t| k.accepted_answers.contains(&t)),
+            },
+            _ => false,
+        };
+        results.push(QuestionResult { question: q.number, correct, points: q.points, points_awarded: if correct { q.points } else { 0 } });
+    }
+    let score: i32 = results.iter().map(|r| r.points_awarded).sum();
+    let max_score = quiz.points;
+    Ok(Scored { score, max_score, passed: score * 100 >= quiz.pass_mark * max_score, results })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +275,27 @@ mod tests {
         let problems = quiz_build(&spec, "quiz").unwrap_err();
         let fields: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
         assert_eq!(fields, vec!["quiz.questions[0].correct_options", "quiz.questions[1].options", "quiz.questions[1].correct"]);
+    }
+
+    #[test]
+    fn answers_score_deterministically() {
+        let spec = QuizSpec {
+            pass_mark: 60,
+            max_attempts: None,
+            questions: vec![
+                QuestionSpec { options: Some(vec!["a".into(), "b".into(), "c".into()]), correct_options: Some(vec![2, 0]), points: Some(2), ..q(QuestionKind::MultipleChoice) },
+                QuestionSpec { correct: Some(true), ..q(QuestionKind::TrueFalse) },
+                QuestionSpec { accepted_answers: Some(vec!["New  York".into()]), ..q(QuestionKind::ShortText) },
+            ],
+        };
+        let (quiz, key) = quiz_build(&spec, "quiz").unwrap();
+        let a = |question, selected: Option<Vec<i32>>, value, text: Option<&str>| Answer { question, selected, value, text: text.map(Into::into) };
+        let s = score(&quiz, &key, &[a(1, Some(vec![0, 2, 2]), None, None), a(3, None, None, Some(" new york "))]).unwrap();
+        assert_eq!((s.score, s.max_score, s.passed), (3, 4, true));
+        assert_eq!(s.results.iter().map(|r| r.correct).collect::<Vec<_>>(), vec![true, false, true]);
+        let s = score(&quiz, &key, &[a(1, Some(vec![0]), None, None), a(2, None, Some(true), None)]).unwrap();
+        assert_eq!((s.score, s.passed), (1, false));
+        let refused = score(&quiz, &key, &[a(2, Some(vec![0]), None, None), a(9, None, Some(true), None), a(3, None, None, Some("x")), a(3, None, None, Some("y"))]).unwrap_err();
+        assert_eq!(refused.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(), vec!["answers[0]", "answers[1]", "answers[3]"]);
     }
 }

@@ -1,0 +1,103 @@
+//! Array bounds of request bodies. The generated types (typify) carry
+//! string lengths and integer ranges, but not `minItems` / `maxItems`; the
+//! generator walks each JSON body's schema and emits its arrays' bounds as
+//! an `ArrayBounds` impl, which the body extractor checks before it
+//! deserializes (so `[...1,500 ids]` is a 422 naming the field, like any
+//! other schema violation).
+
+use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::spec::{resolve_schema, BodySpec, Operation};
+
+/// (path, min, max): the path's segments are property names, `[]` for
+/// "every item of the array here".
+type Bound = (String, Option<usize>, Option<usize>);
+
+fn resolve_boxed<'a>(api: &'a OpenAPI, s: &'a ReferenceOr<Box<Schema>>) -> Option<&'a Schema> {
+    match s {
+        ReferenceOr::Item(b) => Some(b.as_ref()),
+        ReferenceOr::Reference { reference } => {
+            let name = reference.strip_prefix("#/components/schemas/")?;
+            match api.components.as_ref()?.schemas.get(name)? {
+                ReferenceOr::Item(s) => Some(s),
+                ReferenceOr::Reference { .. } => None,
+            }
+        }
+    }
+}
+
+fn collect(api: &OpenAPI, schema: &Schema, path: &str, depth: usize, out: &mut Vec<Bound>) {
+    if depth > 8 {
+        return;
+    }
+    let join = |seg: &str| if path.is_empty() { seg.to_owned() } else { format!("{path}/{seg}") };
+    match &schema.schema_kind {
+        SchemaKind::AllOf { all_of } | SchemaKind::OneOf { one_of: all_of } | SchemaKind::AnyOf { any_of: all_of } => {
+            for s in all_of {
+                if let Some(s) = resolve_schema(api, s) {
+                    collect(api, s, path, depth + 1, out);
+                }
+            }
+        }
+        SchemaKind::Type(Type::Object(obj)) => {
+            for (name, prop) in &obj.properties {
+                let prop = resolve_boxed(api, prop);
+                if let Some(p) = prop {
+                    collect(api, p, &join(name), depth + 1, out);
+                }
+            }
+        }
+        SchemaKind::Type(Type::Array(arr)) => {
+            if arr.min_items.is_some() || arr.max_items.is_some() {
+                out.push((path.to_owned(), arr.min_items, arr.max_items));
+            }
+            if let Some(items) = &arr.items {
+                let items = resolve_boxed(api, items);
+                if let Some(i) = items {
+                    collect(api, i, &join("[]"), depth + 1, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One `ArrayBounds` impl per JSON body type the operations take.
+pub fn bounds_tokens(api: &OpenAPI, ops: &[Operation]) -> TokenStream {
+    let mut names: Vec<&str> = ops
+        .iter()
+        .filter_map(|op| match &op.body {
+            Some(BodySpec::Json(name)) => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let impls = names.into_iter().map(|name| {
+        let mut bounds = Vec::new();
+        let reference = ReferenceOr::Reference { reference: format!("#/components/schemas/{name}") };
+        if let Some(schema) = resolve_schema(api, &reference) {
+            collect(api, schema, "", 0, &mut bounds);
+        }
+        let entries = bounds.iter().map(|(path, min, max)| {
+            let min = match min {
+                Some(n) => quote!(Some(#n)),
+                None => quote!(None),
+            };
+            let max = match max {
+                Some(n) => quote!(Some(#n)),
+                None => quote!(None),
+            };
+            quote!((#path, #min, #max))
+        });
+        let t = format_ident!("{}", name);
+        quote! {
+            impl crate::support::ArrayBounds for crate::types::#t {
+                const BOUNDS: &'static [(&'static str, Option<usize>, Option<usize>)] = &[#(#entries),*];
+            }
+        }
+    });
+    quote!(#(#impls)*)
+}
