@@ -93,6 +93,7 @@ pub async fn seed_demo(db: &Db) -> Result<DemoSeed, StoreError> {
         }
         seed_helpdesk(db, tenant.id, &user_ids).await?;
         seed_marketplace_and_moderation(db, tenant.id, &user_ids, &post_ids).await?;
+        seed_learn(db, tenant.id, &user_ids).await?;
     }
     let (key, secret) = key_create(
         db,
@@ -252,6 +253,108 @@ async fn seed_marketplace_and_moderation(db: &Db, tenant: i64, user_ids: &[i64],
 }
 
 /// A 1x1 PNG, so the demo has an image file with real bytes.
+/// mobieusLearn: a certificate template; a published course with two
+/// modules, lessons, a video, a reading, a quiz and an assignment; two
+/// enrollments in progress, one completed (with its certificate, the quiz
+/// passed by an attempt), and a cohort granted the course.
+async fn seed_learn(db: &Db, tenant: i64, user_ids: &[i64]) -> Result<(), StoreError> {
+    use serde_json::json;
+
+    use crate::store::learn::activities::{activity_create, NewActivity};
+    use crate::store::learn::attempts::{attempt_start, attempt_submit};
+    use crate::store::learn::certificates::template_create;
+    use crate::store::learn::cohorts::{cohort_add_members, cohort_create, cohort_grant};
+    use crate::store::learn::courses::{course_create, course_publish};
+    use crate::store::learn::enrollments::{activity_mark_done, enrollment_create};
+    use crate::store::learn::lessons::lesson_create;
+    use crate::store::learn::modules::module_create;
+    use crate::store::learn::quiz::{quiz_build, Answer, QuestionKind, QuestionSpec, QuizSpec};
+
+    let template = template_create(
+        db,
+        tenant,
+        "Course completion",
+        "<article><h1>{{course.title}}</h1><p>Awarded to <strong>{{learner.name}}</strong> on {{completion.date}} by {{tenant.name}}.</p><p>Verify: {{certificate.code}}</p></article>",
+    )
+    .await?;
+    let course = course_create(db, tenant, "Community onboarding", Some("Everything a new member needs in the first week."), Some(template.id)).await?;
+    let basics = module_create(db, tenant, course.id, "Getting started").await?;
+    let further = module_create(db, tenant, course.id, "Taking part").await?;
+    let profile = lesson_create(db, tenant, basics.id, "Your profile", Some("How others see you.")).await?;
+    let rules = lesson_create(db, tenant, basics.id, "House rules", None).await?;
+    let selling = lesson_create(db, tenant, further.id, "Your first listing", None).await?;
+    let activity = |kind: &str, title: &str, content: serde_json::Value| NewActivity {
+        kind: kind.into(),
+        title: title.into(),
+        required: true,
+        content,
+        answer_key: None,
+    };
+    let video = activity_create(db, tenant, profile.id, &activity("video", "Welcome", json!({ "url": "https://videos.example.org/welcome.mp4", "duration_seconds": 240 }))).await?;
+    let reading = activity_create(db, tenant, rules.id, &activity("reading", "The house rules", json!({ "body": "Be kind. Stay on topic. Report, don't retaliate." }))).await?;
+    let spec = QuizSpec {
+        pass_mark: 70,
+        max_attempts: Some(3),
+        questions: vec![
+            QuestionSpec {
+                kind: QuestionKind::SingleChoice,
+                prompt: "Someone breaks a rule. What do you do?".into(),
+                points: Some(2),
+                options: Some(vec!["Argue with them".into(), "Report the post".into(), "Ignore the community".into()]),
+                correct_options: Some(vec![1]),
+                correct: None,
+                accepted_answers: None,
+            },
+            QuestionSpec {
+                kind: QuestionKind::TrueFalse,
+                prompt: "Marketplace listings are moderated.".into(),
+                points: None,
+                options: None,
+                correct_options: None,
+                correct: Some(true),
+                accepted_answers: None,
+            },
+        ],
+    };
+    let (public, key) = quiz_build(&spec, "quiz").map_err(StoreError::Invalid)?;
+    let quiz = activity_create(
+        db,
+        tenant,
+        rules.id,
+        &NewActivity { answer_key: Some(json!(key)), ..activity("quiz", "Rules check", json!(public)) },
+    )
+    .await?;
+    let assignment = activity_create(db, tenant, selling.id, &activity("assignment", "Draft a listing", json!({ "instructions": "Write a title and a price for something you would sell." }))).await?;
+    course_publish(db, tenant, course.id).await?;
+
+    // Ada completes (the quiz passed on her second attempt) and gets her certificate
+    let ada = enrollment_create(db, tenant, course.id, user_ids[4]).await?;
+    for done in [video.id, reading.id, assignment.id] {
+        activity_mark_done(db, tenant, ada.id, done).await?;
+    }
+    let first = attempt_start(db, tenant, ada.id, quiz.id).await?;
+    attempt_submit(db, tenant, first.id, &[Answer { question: 1, selected: Some(vec![0]), value: None, text: None }]).await?;
+    let second = attempt_start(db, tenant, ada.id, quiz.id).await?;
+    attempt_submit(
+        db,
+        tenant,
+        second.id,
+        &[Answer { question: 1, selected: Some(vec![1]), value: None, text: None }, Answer { question: 2, selected: None, value: Some(true), text: None }],
+    )
+    .await?;
+    // two in progress
+    let grace = enrollment_create(db, tenant, course.id, user_ids[5]).await?;
+    activity_mark_done(db, tenant, grace.id, video.id).await?;
+    let alan = enrollment_create(db, tenant, course.id, user_ids[6]).await?;
+    activity_mark_done(db, tenant, alan.id, video.id).await?;
+    activity_mark_done(db, tenant, alan.id, reading.id).await?;
+    // a cohort of newcomers, granted the course
+    let cohort = cohort_create(db, tenant, "Newcomers, June", Some("Members who joined in June."), None).await?;
+    cohort_add_members(db, tenant, cohort.id, &user_ids[10..16]).await?;
+    cohort_grant(db, tenant, &[cohort.id], &[], &[course.id]).await?;
+    Ok(())
+}
+
 fn demo_png() -> Vec<u8> {
     vec![
         0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
