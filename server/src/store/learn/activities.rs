@@ -74,17 +74,6 @@ pub async fn activity_get(db: &Db, tenant: i64, id: i64) -> Result<Activity, Sto
     .found()
 }
 
-async fn activities_of(db: &Db, tenant: i64, lesson: i64) -> Result<Vec<Activity>, StoreError> {
-    with_conn!(db, |conn| {
-        Ok(a::table
-            .filter(a::tenant_id.eq(tenant).and(a::lesson_id.eq(lesson)))
-            .order((a::position.asc(), a::id.asc()))
-            .select(Activity::as_select())
-            .load(conn)
-            .await?)
-    })
-}
-
 /// Appends an activity to the lesson; `MissingRow("lesson")` when the lesson
 /// is not the tenant's (or was deleted meanwhile).
 pub async fn activity_create(db: &Db, tenant: i64, lesson: i64, new: &NewActivity) -> Result<Activity, StoreError> {
@@ -168,5 +157,6 @@ pub async fn activity_reorder(db: &Db, tenant: i64, lesson: i64, ids: &[i64]) ->
         crate::record_event!(conn, outline_event(tenant, parent.course_id, "activities.reordered", None, Some(lesson), None));
         Ok(())
     })?;
-    activities_of(db, tenant, lesson).await
+    // every child, in the new order (a reorder names at most 500)
+    Ok(activity_list(db, tenant, lesson, None, 501).await?.rows)
 }

@@ -63,8 +63,9 @@ fn attempt_event(event_type: &str, attempt: &Attempt, user_id: i64) -> NewEvent 
     )
 }
 
-fn stored_quiz(content: &Value) -> Result<PublicQuiz, StoreError> {
-    serde_json::from_value(content.clone()).map_err(|e| StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e))))
+/// A JSON column read back as the type it was written from.
+fn stored<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, StoreError> {
+    serde_json::from_value(value).map_err(|e| StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e))))
 }
 
 macro_rules! filtered {
@@ -126,7 +127,7 @@ pub async fn attempt_start(db: &Db, tenant: i64, enrollment: i64, activity: i64)
         if kind != QUIZ {
             return Err(StoreError::invalid("activity_id", format!("a {kind} activity has no attempts; only a quiz has")));
         }
-        let quiz = stored_quiz(&content.0)?;
+        let quiz: PublicQuiz = stored(content.0)?;
         let earlier: Vec<(i32, String)> = at::table
             .filter(at::tenant_id.eq(tenant).and(at::enrollment_id.eq(enrollment)).and(at::activity_id.eq(activity)))
             .select((at::number, at::status))
@@ -187,12 +188,8 @@ pub async fn attempt_submit(db: &Db, tenant: i64, id: i64, answers: &[Answer]) -
             .select((a::content, a::answer_key))
             .first(conn)
             .await?;
-        let quiz = stored_quiz(&content.0)?;
-        let key: Vec<KeyEntry> = key
-            .map(|k| serde_json::from_value(k.0))
-            .transpose()
-            .map_err(|e| StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e))))?
-            .unwrap_or_default();
+        let quiz: PublicQuiz = stored(content.0)?;
+        let key: Vec<KeyEntry> = key.map(|k| stored(k.0)).transpose()?.unwrap_or_default();
         let scored = score(&quiz, &key, answers).map_err(StoreError::Invalid)?;
         let attempt: Attempt = diesel::update(at::table.filter(at::tenant_id.eq(tenant).and(at::id.eq(id))))
             .set((

@@ -14,7 +14,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::json;
 
 use crate::db::schema::{learn_courses as c, learn_enrollments as en, users as u};
-use crate::db::{Db, Found, StoreError, Ts};
+use crate::db::{Db, StoreError, Ts};
 use crate::store::counts;
 use crate::store::events::NewEvent;
 use crate::store::learn::courses::PUBLISHED;
@@ -376,11 +376,4 @@ macro_rules! record_done {
 pub async fn activity_mark_done(db: &Db, tenant: i64, enrollment: i64, activity: i64) -> Result<Recorded, StoreError> {
     let now = Ts::now();
     write_tx!(db, |conn| Ok(crate::record_done!(conn, tenant, enrollment, activity, Via::Mark, now)))
-}
-
-pub async fn enrollment_exists(db: &Db, tenant: i64, id: i64) -> Result<Enrollment, StoreError> {
-    with_conn!(db, |conn| {
-        Ok(en::table.filter(en::tenant_id.eq(tenant).and(en::id.eq(id))).select(Enrollment::as_select()).first(conn).await.optional()?)
-    })
-    .found()
 }

@@ -50,17 +50,6 @@ pub async fn lesson_get(db: &Db, tenant: i64, id: i64) -> Result<Lesson, StoreEr
     .found()
 }
 
-async fn lessons_of(db: &Db, tenant: i64, module: i64) -> Result<Vec<Lesson>, StoreError> {
-    with_conn!(db, |conn| {
-        Ok(l::table
-            .filter(l::tenant_id.eq(tenant).and(l::module_id.eq(module)))
-            .order((l::position.asc(), l::id.asc()))
-            .select(Lesson::as_select())
-            .load(conn)
-            .await?)
-    })
-}
-
 /// Appends a lesson to the module; `MissingRow("module")` when the module is
 /// not the tenant's (or was deleted meanwhile).
 pub async fn lesson_create(db: &Db, tenant: i64, module: i64, title: &str, summary: Option<&str>) -> Result<Lesson, StoreError> {
@@ -139,5 +128,6 @@ pub async fn lesson_reorder(db: &Db, tenant: i64, module: i64, ids: &[i64]) -> R
         crate::record_event!(conn, outline_event(tenant, parent.course_id, "lessons.reordered", Some(module), None, None));
         Ok(())
     })?;
-    lessons_of(db, tenant, module).await
+    // every child, in the new order (a reorder names at most 500)
+    Ok(lesson_list(db, tenant, module, None, 501).await?.rows)
 }

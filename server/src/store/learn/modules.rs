@@ -42,18 +42,6 @@ pub async fn module_get(db: &Db, tenant: i64, id: i64) -> Result<Module, StoreEr
     .found()
 }
 
-/// The course's modules in order (after a reorder).
-async fn modules_of(db: &Db, tenant: i64, course: i64) -> Result<Vec<Module>, StoreError> {
-    with_conn!(db, |conn| {
-        Ok(m::table
-            .filter(m::tenant_id.eq(tenant).and(m::course_id.eq(course)))
-            .order((m::position.asc(), m::id.asc()))
-            .select(Module::as_select())
-            .load(conn)
-            .await?)
-    })
-}
-
 /// Appends a module to the course; `MissingRow("course")` when the course is
 /// not the tenant's.
 pub async fn module_create(db: &Db, tenant: i64, course: i64, title: &str) -> Result<Module, StoreError> {
@@ -122,5 +110,6 @@ pub async fn module_reorder(db: &Db, tenant: i64, course: i64, ids: &[i64]) -> R
         crate::record_event!(conn, outline_event(tenant, course, "modules.reordered", None, None, None));
         Ok(())
     })?;
-    modules_of(db, tenant, course).await
+    // every child, in the new order (a reorder names at most 500)
+    Ok(module_list(db, tenant, course, None, 501).await?.rows)
 }
