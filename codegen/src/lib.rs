@@ -52,7 +52,7 @@ fn client_source(api: &openapiv3::OpenAPI) -> Result<String, SpecError> {
     let mut generator = progenitor_impl::Generator::new(&settings);
     // progenitor reports some problems by panicking; turn those into errors
     // that name what it was working on.
-    let spec = api.clone();
+    let spec = raw_bodies_as_octet_stream(api.clone());
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         generator.generate_tokens(&spec)
     }));
@@ -69,6 +69,22 @@ fn client_source(api: &openapiv3::OpenAPI) -> Result<String, SpecError> {
         }
     };
     pretty(tokens)
+}
+
+/// Progenitor knows one raw request media type, `application/octet-stream`;
+/// a body the document types more precisely (`application/zip`) is sent as
+/// that. The server reads a raw body's bytes whatever its `Content-Type`.
+fn raw_bodies_as_octet_stream(mut api: openapiv3::OpenAPI) -> openapiv3::OpenAPI {
+    for (_, item) in api.paths.paths.iter_mut() {
+        let openapiv3::ReferenceOr::Item(item) = item else { continue };
+        for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten() {
+            let Some(openapiv3::ReferenceOr::Item(body)) = op.request_body.as_mut() else { continue };
+            if let Some(media) = body.content.shift_remove("application/zip") {
+                body.content.insert("application/octet-stream".into(), media);
+            }
+        }
+    }
+    api
 }
 
 fn pretty(tokens: proc_macro2::TokenStream) -> Result<String, SpecError> {

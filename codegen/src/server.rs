@@ -77,7 +77,6 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
             service_args.push(quote!(#arg: #struct_name));
             call_args.push(quote!(#arg));
         }
-        let mut endpoint_extra = quote!();
         let mut fingerprint = quote!(None::<Vec<u8>>);
         if let Some(body) = &op.body {
             let (extractor, ty) = match body {
@@ -86,8 +85,10 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
                     fingerprint = quote!(Some(crate::support::fingerprint_json(&body)));
                     (quote!(crate::support::JsonBody<crate::types::#t>), quote!(crate::types::#t))
                 }
-                BodySpec::Raw(ct) => {
-                    endpoint_extra = quote!(content_type = #ct,);
+                BodySpec::Raw(_) => {
+                    // no `content_type` for dropshot (which cannot name a raw
+                    // media type): the extractor reads the bytes whatever the
+                    // request's Content-Type
                     fingerprint = quote!(Some(body.bytes().to_vec()));
                     (quote!(crate::support::RawBody), quote!(crate::support::RawBodyBytes))
                 }
@@ -186,7 +187,6 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
                 path = #path,
                 operation_id = #op_id,
                 tags = [#(#tags),*],
-                #endpoint_extra
                 #body_limit
             }]
             async fn #fn_name(

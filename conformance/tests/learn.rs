@@ -8,13 +8,6 @@ use mobieus_api::types;
 use mobieus_server::store::users::{user_create, NewUser};
 use serde_json::{json, Value};
 
-async fn learner(ts: &TestServer, tenant: i64, name: &str) -> i64 {
-    user_create(ts.db(), tenant, &NewUser { username: name.into(), display_name: name.into(), email: None, role: "member".into() })
-        .await
-        .unwrap()
-        .id
-}
-
 /// A course with one module, one lesson and the given activities (raw JSON
 /// bodies); answers (course, module, lesson, activity ids).
 async fn course_with(ts: &TestServer, key: &str, title: &str, activities: &[Value]) -> (i64, i64, i64, Vec<i64>) {
@@ -46,12 +39,6 @@ fn quiz() -> Value {
         { "kind": "true_false", "prompt": "Sky is blue?", "correct": true },
         { "kind": "short_text", "prompt": "Capital of France?", "accepted_answers": ["Paris"] }
     ] } })
-}
-
-async fn events_of(ts: &TestServer, key: &str, event_type: &str) -> Vec<Value> {
-    let r = ts.get(Some(key), &format!("/api/v1/events?type={event_type}&limit=100")).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.body["data"].as_array().unwrap().clone()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -178,8 +165,8 @@ async fn a_course_is_authored_in_order_and_published_once_it_has_an_activity() {
         ts.get(Some(&key), "/api/v1/learn/courses?q=").await.assert_error(400, "invalid_parameter");
 
         // every change wrote its event
-        assert_eq!(events_of(&ts, &key, "learn.course.created").await.len(), 2);
-        let outline_events = events_of(&ts, &key, "learn.course.outline_changed").await;
+        assert_eq!(ts.events_of(&key, "learn.course.created").await.len(), 2);
+        let outline_events = ts.events_of(&key, "learn.course.outline_changed").await;
         assert!(outline_events.iter().any(|e| e["data"]["change"] == "modules.reordered"));
         assert!(outline_events.iter().any(|e| e["data"]["change"] == "module.deleted" && e["data"]["module_id"] == m3.id));
 
@@ -196,7 +183,7 @@ async fn an_enrollment_progresses_and_completes_once() {
         let ts = TestServer::start(&backend).await;
         let (tenant, key) = ts.tenant_with_key("acme").await;
         let c = ts.client(&key);
-        let ada = learner(&ts, tenant, "ada").await;
+        let ada = ts.learner(tenant, "ada").await;
         let (course, _, lesson, acts) = course_with(
             &ts,
             &key,
@@ -240,14 +227,14 @@ async fn an_enrollment_progresses_and_completes_once() {
         assert_eq!(last.body["data"]["status"], "completed", "{}", last.text);
         assert_eq!(last.body["data"]["progress"]["percent"], 100);
         assert!(last.body["data"]["completed_at"].is_string());
-        let completed = events_of(&ts, &key, "learn.course.completed").await;
+        let completed = ts.events_of(&key, "learn.course.completed").await;
         assert_eq!(completed.len(), 1);
         assert_eq!(completed[0]["data"]["enrollment_id"], e.id);
-        assert_eq!(events_of(&ts, &key, "learn.activity.completed").await.len(), 3);
+        assert_eq!(ts.events_of(&key, "learn.activity.completed").await.len(), 3);
         ts.post(Some(&key), &format!("/api/v1/learn/enrollments/{}/withdraw", e.id), &json!({}), None).await.assert_error(409, "conflict");
 
         // withdraw and enroll again: the same enrollment, progress kept
-        let bob = learner(&ts, tenant, "bob").await;
+        let bob = ts.learner(tenant, "bob").await;
         let eb = c.create_learn_enrollment().body(types::EnrollmentCreate::builder().course_id(course).user_id(bob)).send().await.unwrap().into_inner().data;
         ts.post(Some(&key), &format!("/api/v1/learn/enrollments/{}/done", eb.id), &json!({ "activity_id": acts[0] }), None).await;
         let w = c.withdraw_learn_enrollment().id(eb.id).send().await.unwrap().into_inner().data;
@@ -285,7 +272,7 @@ async fn concurrent_done_marks_complete_an_enrollment_exactly_once() {
         let activities: Vec<Value> = (0..6).map(|i| video(&format!("Part {i}"))).collect();
         let (course, _, _, acts) = course_with(&ts, &key, "Parallel", &activities).await;
         ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}/publish"), &json!({}), None).await;
-        let ada = learner(&ts, tenant, "ada").await;
+        let ada = ts.learner(tenant, "ada").await;
         let e = ts.post(Some(&key), "/api/v1/learn/enrollments", &json!({ "course_id": course, "user_id": ada }), None).await;
         let e = e.body["data"]["id"].as_i64().unwrap();
         // every activity marked three times, all at once
@@ -300,8 +287,8 @@ async fn concurrent_done_marks_complete_an_enrollment_exactly_once() {
         }
         let got = ts.get(Some(&key), &format!("/api/v1/learn/enrollments/{e}")).await;
         assert_eq!((got.body["data"]["status"].as_str(), got.body["data"]["progress"]["required_done"].as_i64()), (Some("completed"), Some(6)), "{}", got.text);
-        assert_eq!(events_of(&ts, &key, "learn.course.completed").await.len(), 1);
-        assert_eq!(events_of(&ts, &key, "learn.activity.completed").await.len(), 6);
+        assert_eq!(ts.events_of(&key, "learn.course.completed").await.len(), 1);
+        assert_eq!(ts.events_of(&key, "learn.activity.completed").await.len(), 6);
     }
 }
 
@@ -312,12 +299,12 @@ async fn another_tenant_reaches_none_of_the_outline_and_scopes_are_enforced() {
         let (tenant, key) = ts.tenant_with_key("acme").await;
         let (course, module, lesson, acts) = course_with(&ts, &key, "Ours", &[video("a")]).await;
         ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}/publish"), &json!({}), None).await;
-        let ada = learner(&ts, tenant, "ada").await;
+        let ada = ts.learner(tenant, "ada").await;
         let e = ts.post(Some(&key), "/api/v1/learn/enrollments", &json!({ "course_id": course, "user_id": ada }), None).await;
         let e = e.body["data"]["id"].as_i64().unwrap();
 
         let (other_tenant, other) = ts.tenant_with_key("beta").await;
-        let theirs = learner(&ts, other_tenant, "eve").await;
+        let theirs = ts.learner(other_tenant, "eve").await;
         for (path, code) in [
             (format!("/api/v1/learn/courses/{course}"), "course_not_found"),
             (format!("/api/v1/learn/courses/{course}/modules"), "course_not_found"),
@@ -459,7 +446,7 @@ async fn quiz_attempts_are_scored_limited_and_a_pass_completes_with_one_certific
         let cert = &certs.data[0];
         assert_eq!((cert.user_id, cert.course_id, cert.learner_name.as_str(), cert.status), (ada, course, "Ada <Lovelace>", types::CertificateStatus::Valid));
         assert!(cert.html.contains("<h1>Safety &lt;basics&gt;</h1>") && cert.html.contains("Ada &lt;Lovelace&gt;") && cert.html.contains(&cert.code), "{}", cert.html);
-        let issued = events_of(&ts, &key, "learn.certificate.issued").await;
+        let issued = ts.events_of(&key, "learn.certificate.issued").await;
         assert_eq!(issued.len(), 1);
         assert_eq!(issued[0]["data"]["serial"], cert.code.as_str());
 
@@ -501,7 +488,7 @@ async fn concurrent_passing_submissions_issue_one_certificate() {
         let (course, _, _, acts) = course_with(&ts, &key, "Race", &[one("a"), one("b"), video("c")]).await;
         ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}"), &json!({ "certificate_template_id": template }), None).await;
         ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}/publish"), &json!({}), None).await;
-        let e = enrolled(&ts, &key, course, learner(&ts, tenant, "ada").await).await;
+        let e = enrolled(&ts, &key, course, ts.learner(tenant, "ada").await).await;
         let mut open = vec![];
         for a in &acts[..2] {
             let r = ts.post(Some(&key), "/api/v1/learn/attempts", &json!({ "enrollment_id": e, "activity_id": a }), None).await;
@@ -518,8 +505,8 @@ async fn concurrent_passing_submissions_issue_one_certificate() {
         for r in replies {
             assert_eq!(r.status, 200, "{}", r.text);
         }
-        assert_eq!(events_of(&ts, &key, "learn.course.completed").await.len(), 1);
-        assert_eq!(events_of(&ts, &key, "learn.certificate.issued").await.len(), 1);
+        assert_eq!(ts.events_of(&key, "learn.course.completed").await.len(), 1);
+        assert_eq!(ts.events_of(&key, "learn.certificate.issued").await.len(), 1);
         assert_eq!(ts.get(Some(&key), "/api/v1/learn/certificates").await.body["total_count"], 1);
     }
 }
@@ -532,7 +519,7 @@ async fn cohorts_gather_learners_and_the_grant_enrolls_them_in_one_go() {
         let c = ts.client(&key);
         let mut users = vec![];
         for n in ["ada", "bob", "cy", "dee"] {
-            users.push(learner(&ts, tenant, n).await);
+            users.push(ts.learner(tenant, n).await);
         }
         let cohort = c
             .create_learn_cohort()
@@ -584,7 +571,7 @@ async fn cohorts_gather_learners_and_the_grant_enrolls_them_in_one_go() {
             .data;
         assert_eq!((granted.enrolled, granted.already_enrolled, granted.learners, granted.courses), (5, 1, 3, 2));
         assert_eq!(ts.get(Some(&key), "/api/v1/learn/enrollments").await.body["total_count"], 6);
-        assert_eq!(events_of(&ts, &key, "learn.enrollment.created").await.len(), 6);
+        assert_eq!(ts.events_of(&key, "learn.enrollment.created").await.len(), 6);
         ts.post(Some(&key), "/api/v1/learn/cohorts/grant", &json!({ "course_ids": [c1] }), None).await.assert_error(422, "validation_failed");
 
         // the grant needs its own scope

@@ -15,7 +15,8 @@ fn redact(value: &Value) -> insta::Settings {
     // times differ per run; null stays visible (it means something)
     for field in [
         "created_at", "updated_at", "closed_at", "first_reported_at", "last_reported_at", "next_attempt_at", "hidden_at", "published_at",
-        "archived_at", "enrolled_at", "completed_at", "withdrawn_at", "issued_at", "revoked_at", "started_at", "submitted_at",
+        "archived_at", "enrolled_at", "completed_at", "withdrawn_at", "issued_at", "revoked_at", "started_at", "submitted_at", "starts_at",
+        "ends_at", "cancelled_at", "recorded_at",
     ] {
         settings.add_redaction(
             &format!(".**.{field}"),
@@ -39,7 +40,7 @@ async fn public_json_of_the_demo_tenant() {
     let ts = TestServer::start_with(&Backend::Sqlite, |c| c.webhooks.workers = 0).await;
     let seed = mobieus_server::demo::seed_demo(ts.db()).await.unwrap();
     let key = seed.key.as_str();
-    let cases: [(&str, &str); 26] = [
+    let cases: [(&str, &str); 29] = [
         ("users_page", "/api/v1/users?limit=2"),
         ("post", "/api/v1/posts/1"),
         ("events_by_type", "/api/v1/events?type=post.created&limit=1"),
@@ -64,6 +65,9 @@ async fn public_json_of_the_demo_tenant() {
         ("learn_attempts", "/api/v1/learn/attempts?limit=1"),
         ("learn_certificates", "/api/v1/learn/certificates"),
         ("learn_cohorts", "/api/v1/learn/cohorts"),
+        ("learn_scorm_package", "/api/v1/learn/scorm-packages/1"),
+        ("learn_scorm_results", "/api/v1/learn/enrollments/1/scorm-results"),
+        ("learn_live_sessions", "/api/v1/learn/live-sessions"),
         ("error_not_found", "/api/v1/users/999999"),
         ("error_invalid_parameter", "/api/v1/users?limit=0"),
     ];

@@ -252,11 +252,12 @@ async fn seed_marketplace_and_moderation(db: &Db, tenant: i64, user_ids: &[i64],
     Ok(())
 }
 
-/// A 1x1 PNG, so the demo has an image file with real bytes.
 /// mobieusLearn: a certificate template; a published course with two
-/// modules, lessons, a video, a reading, a quiz and an assignment; two
-/// enrollments in progress, one completed (with its certificate, the quiz
-/// passed by an attempt), and a cohort granted the course.
+/// modules, lessons, a video, a reading, a quiz, an assignment, a SCORM
+/// package's SCO and a live session held last week (another is upcoming);
+/// two enrollments in progress, one completed (with its certificate: the
+/// quiz passed by an attempt, the SCO passed, the session attended), and a
+/// cohort granted the course.
 async fn seed_learn(db: &Db, tenant: i64, user_ids: &[i64]) -> Result<(), StoreError> {
     use serde_json::json;
 
@@ -266,7 +267,12 @@ async fn seed_learn(db: &Db, tenant: i64, user_ids: &[i64]) -> Result<(), StoreE
     use crate::store::learn::cohorts::{cohort_add_members, cohort_create, cohort_grant};
     use crate::store::learn::courses::{course_create, course_publish};
     use crate::store::learn::enrollments::{activity_mark_done, enrollment_create};
+    use crate::store::learn::activities::{Content, Link};
     use crate::store::learn::lessons::lesson_create;
+    use crate::store::learn::live_attendance::attendance_record;
+    use crate::store::learn::live_sessions::{session_schedule, NewSession};
+    use crate::store::learn::scorm_packages::package_create;
+    use crate::store::learn::scorm_results::{scorm_result_record, ScormReport};
     use crate::store::learn::modules::module_create;
     use crate::store::learn::quiz::{quiz_build, Answer, QuestionKind, QuestionSpec, QuizSpec};
 
@@ -287,8 +293,7 @@ async fn seed_learn(db: &Db, tenant: i64, user_ids: &[i64]) -> Result<(), StoreE
         kind: kind.into(),
         title: title.into(),
         required: true,
-        content,
-        answer_key: None,
+        content: Content { shown: content, ..Content::default() },
     };
     let video = activity_create(db, tenant, profile.id, &activity("video", "Welcome", json!({ "url": "https://videos.example.org/welcome.mp4", "duration_seconds": 240 }))).await?;
     let reading = activity_create(db, tenant, rules.id, &activity("reading", "The house rules", json!({ "body": "Be kind. Stay on topic. Report, don't retaliate." }))).await?;
@@ -321,10 +326,54 @@ async fn seed_learn(db: &Db, tenant: i64, user_ids: &[i64]) -> Result<(), StoreE
         db,
         tenant,
         rules.id,
-        &NewActivity { answer_key: Some(json!(key)), ..activity("quiz", "Rules check", json!(public)) },
+        &NewActivity { content: Content { shown: json!(public), answer_key: Some(json!(key)), link: Link::None }, ..activity("quiz", "Rules check", json!({})) },
     )
     .await?;
     let assignment = activity_create(db, tenant, selling.id, &activity("assignment", "Draft a listing", json!({ "instructions": "Write a title and a price for something you would sell." }))).await?;
+    let zip = demo_scorm_package();
+    let inspected = crate::scorm::inspect(&zip).map_err(|r| StoreError::invalid(r.field, r.problem))?;
+    let package = package_create(db, tenant, &zip, &inspected).await?;
+    let sco = inspected.structure.scos[0].identifier.clone();
+    let scorm = activity_create(
+        db,
+        tenant,
+        selling.id,
+        &NewActivity {
+            content: Content { shown: json!({ "package_id": package.package.id, "sco": sco }), answer_key: None, link: Link::Package { id: package.package.id, sco: Some(sco.clone()) } },
+            ..activity("scorm", "Pricing, interactively", json!({}))
+        },
+    )
+    .await?;
+    let now = chrono::Utc::now();
+    let held = session_schedule(db, tenant, &NewSession {
+        course_id: course.id,
+        title: "Welcome call".into(),
+        starts_at: now - chrono::TimeDelta::days(7),
+        duration_minutes: 45,
+        host_user_id: user_ids[0],
+        join_url: "https://meet.example.org/welcome-call".into(),
+    })
+    .await?;
+    session_schedule(db, tenant, &NewSession {
+        course_id: course.id,
+        title: "Ask the moderators".into(),
+        starts_at: now + chrono::TimeDelta::days(7),
+        duration_minutes: 60,
+        host_user_id: user_ids[1],
+        join_url: "https://meet.example.org/ask-the-moderators".into(),
+    })
+    .await?;
+    let live = activity_create(
+        db,
+        tenant,
+        profile.id,
+        &NewActivity {
+            content: Content { shown: json!({ "session_id": held.session.id }), answer_key: None, link: Link::Session(held.session.id) },
+            ..activity("live", "Welcome call", json!({}))
+        },
+    )
+    .await?;
+    let _ = live;
     course_publish(db, tenant, course.id).await?;
 
     // Ada completes (the quiz passed on her second attempt) and gets her certificate
@@ -342,6 +391,16 @@ async fn seed_learn(db: &Db, tenant: i64, user_ids: &[i64]) -> Result<(), StoreE
         &[Answer { question: 1, selected: Some(vec![1]), value: None, text: None }, Answer { question: 2, selected: None, value: Some(true), text: None }],
     )
     .await?;
+    let passed = ScormReport {
+        activity_id: scorm.id,
+        lesson_status: Some("passed".into()),
+        score_raw: Some(88.0),
+        score_min: Some(0.0),
+        score_max: Some(100.0),
+        ..ScormReport::default()
+    };
+    scorm_result_record(db, tenant, ada.id, &passed).await?;
+    attendance_record(db, tenant, held.session.id, &[ada.id]).await?;
     // two in progress
     let grace = enrollment_create(db, tenant, course.id, user_ids[5]).await?;
     activity_mark_done(db, tenant, grace.id, video.id).await?;
@@ -355,6 +414,38 @@ async fn seed_learn(db: &Db, tenant: i64, user_ids: &[i64]) -> Result<(), StoreE
     Ok(())
 }
 
+/// A small SCORM 1.2 package (a manifest and one SCO page), so the demo's
+/// SCORM activity points at a real, checked package.
+fn demo_scorm_package() -> Vec<u8> {
+    use std::io::Write;
+    const MANIFEST: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="org.example.pricing" version="1"
+  xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+  <organizations default="ORG-PRICING">
+    <organization identifier="ORG-PRICING"><title>Pricing your first listing</title>
+      <item identifier="ITEM-PRICING" identifierref="RES-PRICING"><title>Pricing, interactively</title></item>
+    </organization>
+  </organizations>
+  <resources>
+    <resource identifier="RES-PRICING" type="webcontent" adlcp:scormtype="sco" href="pricing/index.html">
+      <file href="pricing/index.html"/>
+    </resource>
+  </resources>
+</manifest>"#;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, body) in [
+        ("imsmanifest.xml", MANIFEST),
+        ("pricing/index.html", "<!doctype html><title>Pricing</title><p>Compare three listings and pick a fair price.</p>"),
+    ] {
+        zip.start_file(name, options).expect("in-memory zip");
+        zip.write_all(body.as_bytes()).expect("in-memory zip");
+    }
+    zip.finish().expect("in-memory zip").into_inner()
+}
+
+/// A 1x1 PNG, so the demo has an image file with real bytes.
 fn demo_png() -> Vec<u8> {
     vec![
         0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,

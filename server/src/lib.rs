@@ -12,6 +12,7 @@ pub mod errors;
 pub mod gate;
 pub mod rate_limit;
 pub mod scopes;
+pub mod scorm;
 pub mod store;
 pub mod testkit;
 pub mod webhooks;

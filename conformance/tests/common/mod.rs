@@ -105,6 +105,19 @@ impl TestServer {
         mobieus_api::client::Client::new_with_client(&self.base, http)
     }
 
+    /// A member of the tenant, made through the store.
+    pub async fn learner(&self, tenant: i64, name: &str) -> i64 {
+        let user = mobieus_server::store::users::NewUser { username: name.into(), display_name: name.into(), email: None, role: "member".into() };
+        mobieus_server::store::users::user_create(self.db(), tenant, &user).await.expect("user").id
+    }
+
+    /// The tenant's events of one type (up to 100), newest first.
+    pub async fn events_of(&self, key: &str, event_type: &str) -> Vec<Value> {
+        let r = self.get(Some(key), &format!("/api/v1/events?type={event_type}&limit=100")).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.body["data"].as_array().expect("events").clone()
+    }
+
     pub async fn get(&self, key: Option<&str>, path: &str) -> Reply {
         let mut rb = self.http.get(self.url(path));
         if let Some(k) = key {

@@ -84,6 +84,20 @@ impl Paging {
         }
     }
 
+    /// The position as (moment, id): lists in time order (live sessions).
+    pub fn timed(&self) -> Result<Option<(Ts, i64)>, ApiError> {
+        match &self.position {
+            None => Ok(None),
+            Some(v) => {
+                let at = v.get(0).and_then(Value::as_str).and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok());
+                match (at, v.get(1).and_then(Value::as_i64)) {
+                    (Some(at), Some(id)) => Ok(Some((Ts::from(at.with_timezone(&chrono::Utc)), id))),
+                    _ => Err(ApiError::invalid_cursor()),
+                }
+            }
+        }
+    }
+
     /// Cuts the extra row and issues the next cursor from the last row kept.
     pub fn finish<T>(&self, call: &Call<'_, AppContext>, mut rows: Vec<T>, position: impl Fn(&T) -> Value) -> (Vec<T>, Option<String>, bool) {
         let has_more = rows.len() as i64 > self.limit;

@@ -617,6 +617,86 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PJson, UtcTs};
+    learn_scorm_packages (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        title -> Text,
+        identifier -> Text,
+        version -> Text,
+        schema_version -> Nullable<Text>,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        entry_count -> Integer,
+        uncompressed_bytes -> BigInt,
+        sco_count -> Integer,
+        structure -> PJson,
+        content -> Binary,
+        created_at -> UtcTs,
+        updated_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    learn_scorm_results (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        enrollment_id -> BigInt,
+        activity_id -> BigInt,
+        package_id -> BigInt,
+        sco -> Text,
+        lesson_status -> Nullable<Text>,
+        completion_status -> Nullable<Text>,
+        success_status -> Nullable<Text>,
+        score_raw -> Nullable<Double>,
+        score_min -> Nullable<Double>,
+        score_max -> Nullable<Double>,
+        score_scaled -> Nullable<Double>,
+        done -> Bool,
+        recorded_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    learn_live_sessions (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        course_id -> BigInt,
+        title -> Text,
+        starts_at -> UtcTs,
+        duration_minutes -> Integer,
+        ends_at -> UtcTs,
+        host_user_id -> BigInt,
+        join_url -> Text,
+        status -> Text,
+        cancel_reason -> Nullable<Text>,
+        cancelled_at -> Nullable<UtcTs>,
+        recording_file_id -> Nullable<BigInt>,
+        recording_url -> Nullable<Text>,
+        created_at -> UtcTs,
+        updated_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    learn_live_attendance (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        session_id -> BigInt,
+        enrollment_id -> BigInt,
+        user_id -> BigInt,
+        recorded_at -> UtcTs,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants, api_keys, server_secrets, rate_limit_counters, idempotency_keys, events, users, posts, helpdesk_tags,
@@ -625,7 +705,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     helpdesk_notification_prefs, files, helpdesk_message_attachments, listings, reports, moderation_actions, event_heads,
     webhook_endpoints, webhook_deliveries, webhook_attempts, row_counts, row_count_deltas, learn_courses, learn_modules,
     learn_lessons, learn_activities, learn_enrollments, learn_activity_completions, learn_attempts, learn_certificate_templates,
-    learn_certificates, learn_cohorts, learn_cohort_members,
+    learn_certificates, learn_cohorts, learn_cohort_members, learn_scorm_packages, learn_scorm_results, learn_live_sessions,
+    learn_live_attendance,
 );
 
 // progress counts group done activities by enrollment and by `required`

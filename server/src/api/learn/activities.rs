@@ -12,7 +12,8 @@ use crate::api::{stored, Paging};
 use crate::app::AppContext;
 use crate::errors::store_error;
 use crate::store::learn::activities::{
-    activity_create, activity_delete, activity_get, activity_list, activity_reorder, activity_update, Activity, ActivityChanges, NewActivity,
+    activity_create, activity_delete, activity_get, activity_list, activity_reorder, activity_update, Activity, ActivityChanges, Content, Link,
+    NewActivity,
 };
 use crate::store::learn::quiz::{quiz_build, QuestionKind, QuestionSpec, QuizSpec};
 
@@ -22,6 +23,8 @@ struct ContentIn {
     reading: Option<types::ReadingContent>,
     quiz: Option<types::QuizInput>,
     assignment: Option<types::AssignmentContent>,
+    scorm: Option<types::ScormContent>,
+    live: Option<types::LiveContent>,
 }
 
 impl ContentIn {
@@ -31,6 +34,8 @@ impl ContentIn {
             self.reading.is_some().then_some("reading"),
             self.quiz.is_some().then_some("quiz"),
             self.assignment.is_some().then_some("assignment"),
+            self.scorm.is_some().then_some("scorm"),
+            self.live.is_some().then_some("live"),
         ]
         .into_iter()
         .flatten()
@@ -40,20 +45,30 @@ impl ContentIn {
     /// The kind's content as stored (and shown) and, for a quiz, its key.
     /// Exactly the kind's object may be sent; `required` says whether it
     /// must (a create) or may be left out (an update).
-    fn parse(self, kind: &str, required: bool) -> Result<Option<(Value, Option<Value>)>, ApiError> {
+    fn parse(self, kind: &str, required: bool) -> Result<Option<Content>, ApiError> {
         let mut problems: Vec<FieldProblem> = self
             .sent()
             .into_iter()
             .filter(|f| *f != kind)
             .map(|f| FieldProblem { field: f.into(), problem: format!("a {kind} activity carries `{kind}`, not `{f}`") })
             .collect();
+        let shown = |v: Value| Content { shown: v, ..Content::default() };
         let content = match kind {
-            "video" => self.video.map(|v| (json!({ "url": v.url, "duration_seconds": v.duration_seconds }), None)),
-            "reading" => self.reading.map(|r| (json!({ "body": String::from(r.body) }), None)),
-            "assignment" => self.assignment.map(|a| (json!({ "instructions": String::from(a.instructions) }), None)),
+            "video" => self.video.map(|v| shown(json!({ "url": v.url, "duration_seconds": v.duration_seconds }))),
+            "reading" => self.reading.map(|r| shown(json!({ "body": String::from(r.body) }))),
+            "assignment" => self.assignment.map(|a| shown(json!({ "instructions": String::from(a.instructions) }))),
+            "scorm" => self.scorm.map(|c| {
+                let sco = c.sco.map(String::from);
+                Content {
+                    shown: json!({ "package_id": c.package_id, "sco": sco }),
+                    answer_key: None,
+                    link: Link::Package { id: c.package_id, sco },
+                }
+            }),
+            "live" => self.live.map(|c| Content { shown: json!({ "session_id": c.session_id }), answer_key: None, link: Link::Session(c.session_id) }),
             "quiz" => match self.quiz.map(quiz_spec).map(|spec| quiz_build(&spec, "quiz")) {
                 None => None,
-                Some(Ok((quiz, key))) => Some((json!(quiz), Some(json!(key)))),
+                Some(Ok((quiz, key))) => Some(Content { shown: json!(quiz), answer_key: Some(json!(key)), link: Link::None }),
                 Some(Err(found)) => {
                     problems.extend(found.into_iter().map(|(field, problem)| FieldProblem { field, problem }));
                     None
@@ -109,6 +124,8 @@ pub fn activity_out(a: Activity) -> Result<types::Activity, ApiError> {
         reading: if kind == types::ActivityKind::Reading { content(c)? } else { None },
         quiz: if kind == types::ActivityKind::Quiz { content(c)? } else { None },
         assignment: if kind == types::ActivityKind::Assignment { content(c)? } else { None },
+        scorm: if kind == types::ActivityKind::Scorm { content(c)? } else { None },
+        live: if kind == types::ActivityKind::Live { content(c)? } else { None },
         id: a.id,
         lesson_id: a.lesson_id,
         course_id: a.course_id,
@@ -152,9 +169,9 @@ impl LearnActivitiesService for AppContext {
         body: types::ActivityCreate,
     ) -> Result<types::ActivityEnvelope, ApiError> {
         let kind = body.kind.to_string();
-        let parts = ContentIn { video: body.video, reading: body.reading, quiz: body.quiz, assignment: body.assignment };
-        let (content, answer_key) = parts.parse(&kind, true)?.unwrap_or_default();
-        let new = NewActivity { kind, title: String::from(body.title), required: body.required.unwrap_or(true), content, answer_key };
+        let parts = ContentIn { video: body.video, reading: body.reading, quiz: body.quiz, assignment: body.assignment, scorm: body.scorm, live: body.live };
+        let content = parts.parse(&kind, true)?.unwrap_or_default();
+        let new = NewActivity { kind, title: String::from(body.title), required: body.required.unwrap_or(true), content };
         let activity = activity_create(&call.context().db, call.principal.tenant_id, path.id, &new).await.map_err(store_error("activity"))?;
         envelope(activity)
     }
@@ -188,7 +205,7 @@ impl LearnActivitiesService for AppContext {
         let db = &call.context().db;
         let tenant = call.principal.tenant_id;
         let before = activity_get(db, tenant, path.id).await.map_err(store_error("activity"))?;
-        let parts = ContentIn { video: body.video, reading: body.reading, quiz: body.quiz, assignment: body.assignment };
+        let parts = ContentIn { video: body.video, reading: body.reading, quiz: body.quiz, assignment: body.assignment, scorm: body.scorm, live: body.live };
         let changes = ActivityChanges { title: body.title.map(String::from), required: body.required, content: parts.parse(&before.kind, false)? };
         if changes.title.is_none() && changes.required.is_none() && changes.content.is_none() {
             return envelope(before);

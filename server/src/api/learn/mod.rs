@@ -7,7 +7,9 @@ mod cohorts;
 mod courses;
 mod enrollments;
 mod lessons;
+mod live;
 mod modules;
+mod scorm;
 
 use mobieus_api::types;
 

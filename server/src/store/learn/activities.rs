@@ -27,6 +27,8 @@ pub struct Activity {
     pub required: bool,
     pub position: i32,
     pub content: Json<Value>,
+    pub scorm_package_id: Option<i64>,
+    pub live_session_id: Option<i64>,
     pub created_at: Ts,
     pub updated_at: Ts,
 }
@@ -38,21 +40,105 @@ pub struct ActivityKey {
     pub answer_key: Option<Json<Value>>,
 }
 
+/// What an activity's content points at outside the outline.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Link {
+    #[default]
+    None,
+    /// A SCORM package of the tenant, and maybe one of its SCOs.
+    Package { id: i64, sco: Option<String> },
+    /// A live session of the activity's course.
+    Session(i64),
+}
+
+/// What the kind carries: as shown, its answer key (a quiz's), its link.
+#[derive(Debug, Clone, Default)]
+pub struct Content {
+    pub shown: Value,
+    pub answer_key: Option<Value>,
+    pub link: Link,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewActivity {
     pub kind: String,
     pub title: String,
     pub required: bool,
-    pub content: Value,
-    pub answer_key: Option<Value>,
+    pub content: Content,
 }
 
-/// What an update sets; `content` replaces the kind's content (and its key) whole.
+/// What an update sets; `content` replaces the kind's content (its key and
+/// link too) whole.
 #[derive(Debug, Clone, Default)]
 pub struct ActivityChanges {
     pub title: Option<String>,
     pub required: Option<bool>,
-    pub content: Option<(Value, Option<Value>)>,
+    pub content: Option<Content>,
+}
+
+/// Checks the content's link inside the activity's write transaction (the
+/// course's outline lock held): the package is the tenant's — its row
+/// locked, so it cannot be deleted meanwhile — and names the SCO, the
+/// session is the course's. Gives the (package, session) columns.
+#[macro_export]
+macro_rules! link_columns {
+    ($conn:expr, $tenant:expr, $course:expr, $link:expr, $now:expr) => {{
+        use $crate::db::schema::learn_live_sessions as __ls;
+        use $crate::store::learn::activities::Link;
+        match $link {
+            Link::None => (None::<i64>, None::<i64>),
+            Link::Package { id, sco } => {
+                let Some(__structure) = $crate::package_lock!($conn, $tenant, *id, $now) else {
+                    return Err($crate::db::StoreError::invalid("scorm.package_id", "no such SCORM package"));
+                };
+                if let Some(__sco) = sco
+                    && !__structure.0.has_sco(__sco)
+                {
+                    return Err($crate::db::StoreError::invalid("scorm.sco", format!("`{__sco}` is not a SCO of the package")));
+                }
+                (Some(*id), None)
+            }
+            Link::Session(id) => {
+                let __course: Option<i64> = __ls::table
+                    .filter(__ls::tenant_id.eq($tenant).and(__ls::id.eq(*id)))
+                    .select(__ls::course_id)
+                    .first($conn)
+                    .await
+                    .optional()?;
+                match __course {
+                    None => return Err($crate::db::StoreError::invalid("live.session_id", "no such live session")),
+                    Some(c) if c != $course => {
+                        return Err($crate::db::StoreError::invalid("live.session_id", "the session belongs to another course"))
+                    }
+                    Some(_) => (None, Some(*id)),
+                }
+            }
+        }
+    }};
+}
+
+/// The activity `$activity`, which must be a `$kind` of the enrollment's
+/// course (inside a transaction holding the enrollment's row lock).
+#[macro_export]
+macro_rules! course_activity {
+    ($conn:expr, $tenant:expr, $enrollment:expr, $activity:expr, $kind:expr) => {{
+        use $crate::db::schema::learn_activities as __a;
+        use $crate::store::learn::activities::Activity;
+        let __found: Option<Activity> = __a::table
+            .filter(__a::tenant_id.eq($tenant).and(__a::id.eq($activity)))
+            .select(Activity::as_select())
+            .first($conn)
+            .await
+            .optional()?;
+        let Some(__activity) = __found else { return Err($crate::db::StoreError::MissingRow("activity")) };
+        if __activity.course_id != $enrollment.course_id {
+            return Err($crate::db::StoreError::invalid("activity_id", "the activity is not part of the enrollment's course"));
+        }
+        if __activity.kind != $kind {
+            return Err($crate::db::StoreError::invalid("activity_id", format!("a {} activity, not a {}", __activity.kind, $kind)));
+        }
+        __activity
+    }};
 }
 
 pub async fn activity_list(db: &Db, tenant: i64, lesson: i64, after: Option<(i32, i64)>, limit: i64) -> Result<Page<Activity>, StoreError> {
@@ -85,6 +171,7 @@ pub async fn activity_create(db: &Db, tenant: i64, lesson: i64, new: &NewActivit
         if still == 0 {
             return Err(StoreError::MissingRow("lesson"));
         }
+        let (package, session) = crate::link_columns!(conn, tenant, parent.course_id, &new.content.link, now);
         let position = next_position!(conn, a, lesson_id, tenant, lesson);
         let activity: Activity = diesel::insert_into(a::table)
             .values((
@@ -95,8 +182,10 @@ pub async fn activity_create(db: &Db, tenant: i64, lesson: i64, new: &NewActivit
                 a::title.eq(&new.title),
                 a::required.eq(new.required),
                 a::position.eq(position),
-                a::content.eq(Json(&new.content)),
-                a::answer_key.eq(new.answer_key.as_ref().map(Json)),
+                a::content.eq(Json(&new.content.shown)),
+                a::answer_key.eq(new.content.answer_key.as_ref().map(Json)),
+                a::scorm_package_id.eq(package),
+                a::live_session_id.eq(session),
                 a::created_at.eq(now),
                 a::updated_at.eq(now),
             ))
@@ -113,12 +202,18 @@ pub async fn activity_update(db: &Db, tenant: i64, id: i64, changes: &ActivityCh
     let before = activity_get(db, tenant, id).await?;
     write_tx!(db, |conn| {
         outline_lock!(conn, tenant, before.course_id, now)?;
+        let links = match &changes.content {
+            Some(c) => Some(crate::link_columns!(conn, tenant, before.course_id, &c.link, now)),
+            None => None,
+        };
         let activity: Activity = diesel::update(a::table.filter(a::tenant_id.eq(tenant).and(a::id.eq(id))))
             .set((
                 changes.title.as_ref().map(|t| a::title.eq(t.clone())),
                 changes.required.map(|r| a::required.eq(r)),
-                changes.content.as_ref().map(|(c, _)| a::content.eq(Json(c.clone()))),
-                changes.content.as_ref().map(|(_, k)| a::answer_key.eq(k.clone().map(Json))),
+                changes.content.as_ref().map(|c| a::content.eq(Json(c.shown.clone()))),
+                changes.content.as_ref().map(|c| a::answer_key.eq(c.answer_key.clone().map(Json))),
+                links.map(|(p, _)| a::scorm_package_id.eq(p)),
+                links.map(|(_, s)| a::live_session_id.eq(s)),
                 a::updated_at.eq(now),
             ))
             .returning(Activity::as_returning())

@@ -104,30 +104,12 @@ pub async fn attempt_start(db: &Db, tenant: i64, enrollment: i64, activity: i64)
     let now = Ts::now();
     write_tx!(db, |conn| {
         // the enrollment's row lock first: starts for one enrollment queue here
-        let e: Enrollment = diesel::update(en::table.filter(en::tenant_id.eq(tenant).and(en::id.eq(enrollment))))
-            .set(en::updated_at.eq(now))
-            .returning(Enrollment::as_returning())
-            .get_result(conn)
-            .await
-            .optional()?
-            .ok_or(StoreError::MissingRow("enrollment"))?;
+        let e: Enrollment = crate::enrollment_lock!(conn, tenant, enrollment, now).ok_or(StoreError::MissingRow("enrollment"))?;
         if e.status == WITHDRAWN {
             return Err(StoreError::Refused("The enrollment is withdrawn: no attempt can be started.".into()));
         }
-        let found: Option<(i64, String, Json<Value>)> = a::table
-            .filter(a::tenant_id.eq(tenant).and(a::id.eq(activity)))
-            .select((a::course_id, a::kind, a::content))
-            .first(conn)
-            .await
-            .optional()?;
-        let Some((course, kind, content)) = found else { return Err(StoreError::MissingRow("activity")) };
-        if course != e.course_id {
-            return Err(StoreError::invalid("activity_id", "the activity is not part of the enrollment's course"));
-        }
-        if kind != QUIZ {
-            return Err(StoreError::invalid("activity_id", format!("a {kind} activity has no attempts; only a quiz has")));
-        }
-        let quiz: PublicQuiz = stored(content.0)?;
+        let quiz_activity = crate::course_activity!(conn, tenant, e, activity, QUIZ);
+        let quiz: PublicQuiz = stored(quiz_activity.content.0)?;
         let earlier: Vec<(i32, String)> = at::table
             .filter(at::tenant_id.eq(tenant).and(at::enrollment_id.eq(enrollment)).and(at::activity_id.eq(activity)))
             .select((at::number, at::status))

@@ -95,6 +95,23 @@ macro_rules! filtered {
     }};
 }
 
+/// Takes the enrollment's row lock for the rest of the transaction (the
+/// first statement of anything that can complete it): the row, or `None`
+/// when it is not the tenant's.
+#[macro_export]
+macro_rules! enrollment_lock {
+    ($conn:expr, $tenant:expr, $id:expr, $now:expr) => {{
+        use $crate::db::schema::learn_enrollments as __en;
+        use $crate::store::learn::enrollments::Enrollment;
+        diesel::update(__en::table.filter(__en::tenant_id.eq($tenant).and(__en::id.eq($id))))
+            .set(__en::updated_at.eq($now))
+            .returning(Enrollment::as_returning())
+            .get_result::<Enrollment>($conn)
+            .await
+            .optional()?
+    }};
+}
+
 /// Progress for each of `rows`, in two grouped reads whatever their number.
 #[macro_export]
 macro_rules! progress_of {
@@ -269,11 +286,16 @@ pub async fn enrollment_withdraw(db: &Db, tenant: i64, id: i64) -> Result<Enroll
     })
 }
 
-/// How an activity got done.
+/// How an activity got done; each kind of activity is done one way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
+    /// Marked done: a video, a reading, an assignment.
     Mark,
+    /// A passing quiz attempt.
     Attempt,
+    /// A SCO reported completed or passed.
+    Scorm,
+    /// Attendance of the live session.
     Attendance,
 }
 
@@ -282,28 +304,42 @@ impl Via {
         match self {
             Via::Mark => "mark",
             Via::Attempt => "attempt",
+            Via::Scorm => "scorm",
             Via::Attendance => "attendance",
         }
+    }
+
+    /// Why an activity of `kind` cannot be done this way, if it cannot.
+    pub fn refuses(self, kind: &str) -> Option<&'static str> {
+        let own = match kind {
+            "quiz" => Via::Attempt,
+            "scorm" => Via::Scorm,
+            "live" => Via::Attendance,
+            _ => Via::Mark,
+        };
+        if own == self {
+            return None;
+        }
+        Some(match own {
+            Via::Attempt => "a quiz is done when an attempt passes, not by marking it",
+            Via::Scorm => "a SCORM activity is done when its SCO reports completed or passed",
+            Via::Attendance => "a live activity is done when attendance of its session is recorded",
+            Via::Mark => "this activity is done by marking it done",
+        })
     }
 }
 
 /// Records that the enrollment did the activity (once), and completes the
 /// enrollment when that was the last required one. Inside the caller's
 /// write transaction: the enrollment's row lock is its first statement.
-/// `$kinds`: the activity kinds this way of recording may mark.
+/// `$via` must be the activity kind's own way (`Via::refuses`).
 #[macro_export]
 macro_rules! record_done {
     ($conn:expr, $tenant:expr, $enrollment:expr, $activity:expr, $via:expr, $now:expr) => {{
         use $crate::db::schema::{learn_activities as __a, learn_activity_completions as __ac, learn_enrollments as __en};
         use $crate::store::learn::enrollments::{Enrollment, Recorded, ACTIVE, COMPLETED};
         let __via: $crate::store::learn::enrollments::Via = $via;
-        let __e: Enrollment = diesel::update(__en::table.filter(__en::tenant_id.eq($tenant).and(__en::id.eq($enrollment))))
-            .set(__en::updated_at.eq($now))
-            .returning(Enrollment::as_returning())
-            .get_result($conn)
-            .await
-            .optional()?
-            .ok_or($crate::db::StoreError::NotFound)?;
+        let __e: Enrollment = $crate::enrollment_lock!($conn, $tenant, $enrollment, $now).ok_or($crate::db::StoreError::NotFound)?;
         if __e.status != ACTIVE && __e.status != COMPLETED {
             return Err($crate::db::StoreError::Refused(format!("The enrollment is {}: nothing more is recorded for it.", __e.status)));
         }
@@ -318,10 +354,11 @@ macro_rules! record_done {
                 return Err($crate::db::StoreError::invalid("activity_id", "the activity is not part of the enrollment's course"));
             }
             None => return Err($crate::db::StoreError::MissingRow("activity")),
-            Some((_, kind)) if __via == $crate::store::learn::enrollments::Via::Mark && kind == $crate::store::learn::activities::QUIZ => {
-                return Err($crate::db::StoreError::invalid("activity_id", "a quiz is done when an attempt passes, not by marking it"));
+            Some((_, kind)) => {
+                if let Some(__why) = __via.refuses(&kind) {
+                    return Err($crate::db::StoreError::invalid("activity_id", __why));
+                }
             }
-            Some(_) => {}
         }
         let __inserted = diesel::insert_into(__ac::table)
             .values((

@@ -14,7 +14,11 @@ pub mod courses;
 pub mod enrollments;
 pub mod lessons;
 pub mod modules;
+pub mod live_attendance;
+pub mod live_sessions;
 pub mod quiz;
+pub mod scorm_packages;
+pub mod scorm_results;
 
 use serde_json::json;
 
