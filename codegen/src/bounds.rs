@@ -3,7 +3,9 @@
 //! generator walks each JSON body's schema and emits its arrays' bounds as
 //! an `ArrayBounds` impl, which the body extractor checks before it
 //! deserializes (so `[...1,500 ids]` is a 422 naming the field, like any
-//! other schema violation).
+//! other schema violation). Strings of `format: uri` are listed the same
+//! way (typify types them as plain strings), and checked to be absolute
+//! RFC 3986 URIs.
 
 use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
 use proc_macro2::TokenStream;
@@ -28,7 +30,7 @@ fn resolve_boxed<'a>(api: &'a OpenAPI, s: &'a ReferenceOr<Box<Schema>>) -> Optio
     }
 }
 
-fn collect(api: &OpenAPI, schema: &Schema, path: &str, depth: usize, out: &mut Vec<Bound>) {
+fn collect(api: &OpenAPI, schema: &Schema, path: &str, depth: usize, out: &mut Vec<Bound>, uris: &mut Vec<String>) {
     if depth > 8 {
         return;
     }
@@ -37,7 +39,7 @@ fn collect(api: &OpenAPI, schema: &Schema, path: &str, depth: usize, out: &mut V
         SchemaKind::AllOf { all_of } | SchemaKind::OneOf { one_of: all_of } | SchemaKind::AnyOf { any_of: all_of } => {
             for s in all_of {
                 if let Some(s) = resolve_schema(api, s) {
-                    collect(api, s, path, depth + 1, out);
+                    collect(api, s, path, depth + 1, out, uris);
                 }
             }
         }
@@ -45,7 +47,7 @@ fn collect(api: &OpenAPI, schema: &Schema, path: &str, depth: usize, out: &mut V
             for (name, prop) in &obj.properties {
                 let prop = resolve_boxed(api, prop);
                 if let Some(p) = prop {
-                    collect(api, p, &join(name), depth + 1, out);
+                    collect(api, p, &join(name), depth + 1, out, uris);
                 }
             }
         }
@@ -56,8 +58,13 @@ fn collect(api: &OpenAPI, schema: &Schema, path: &str, depth: usize, out: &mut V
             if let Some(items) = &arr.items {
                 let items = resolve_boxed(api, items);
                 if let Some(i) = items {
-                    collect(api, i, &join("[]"), depth + 1, out);
+                    collect(api, i, &join("[]"), depth + 1, out, uris);
                 }
+            }
+        }
+        SchemaKind::Type(Type::String(st)) => {
+            if matches!(&st.format, openapiv3::VariantOrUnknownOrEmpty::Unknown(f) if f == "uri") {
+                uris.push(path.to_owned());
             }
         }
         _ => {}
@@ -76,10 +83,10 @@ pub fn bounds_tokens(api: &OpenAPI, ops: &[Operation]) -> TokenStream {
     names.sort_unstable();
     names.dedup();
     let impls = names.into_iter().map(|name| {
-        let mut bounds = Vec::new();
+        let (mut bounds, mut uris) = (Vec::new(), Vec::new());
         let reference = ReferenceOr::Reference { reference: format!("#/components/schemas/{name}") };
         if let Some(schema) = resolve_schema(api, &reference) {
-            collect(api, schema, "", 0, &mut bounds);
+            collect(api, schema, "", 0, &mut bounds, &mut uris);
         }
         let entries = bounds.iter().map(|(path, min, max)| {
             let min = match min {
@@ -96,6 +103,7 @@ pub fn bounds_tokens(api: &OpenAPI, ops: &[Operation]) -> TokenStream {
         quote! {
             impl crate::support::ArrayBounds for crate::types::#t {
                 const BOUNDS: &'static [(&'static str, Option<usize>, Option<usize>)] = &[#(#entries),*];
+                const URIS: &'static [&'static str] = &[#(#uris),*];
             }
         }
     });

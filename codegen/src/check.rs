@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use openapiv3::{OpenAPI, Parameter, ReferenceOr, Response, StatusCode};
 
 use crate::spec::{
+    RawExchange,
     param_kind, ref_name, resolve_param, success_status, BodySpec, Operation, ParamLocation,
     ParamSpec, SuccessSpec,
 };
@@ -117,6 +118,17 @@ pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
                 }
             }
 
+            let raw_exchange = match op.extensions.get("x-raw-exchange") {
+                None => None,
+                Some(v) => match raw_exchange(v) {
+                    Ok(r) => Some(r),
+                    Err(problem) => {
+                        errors.push(SpecError::new(&label, format!("x-raw-exchange: {problem}")));
+                        None
+                    }
+                },
+            };
+
             // request body
             let body = match &op.request_body {
                 None => None,
@@ -124,6 +136,8 @@ pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
                     errors.push(SpecError::new(&label, "requestBody $ref is not supported; inline it"));
                     None
                 }
+                // a standard's body: raw bytes, whatever media types it lists
+                Some(ReferenceOr::Item(rb)) if raw_exchange.is_some() => rb.content.keys().next().map(|ct| BodySpec::Raw(ct.clone())),
                 Some(ReferenceOr::Item(rb)) => {
                     if rb.content.len() != 1 {
                         errors.push(SpecError::new(&label, "requestBody must have exactly one media type"));
@@ -182,6 +196,7 @@ pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
                 errors.push(SpecError::new(&label, "use explicit error codes, not a `default` response"));
             }
             let success = match successes.as_slice() {
+                [(status, _)] if raw_exchange.is_some() => Some(SuccessSpec::Raw { status: *status }),
                 [(status, resp)] => {
                     match resp.content.get("application/json") {
                         Some(mt) => match mt.schema.as_ref().and_then(ref_name) {
@@ -240,6 +255,10 @@ pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
                 errors.push(SpecError::new(&label, "operation has no tag"));
             }
             let max_body_bytes = op.extensions.get("x-max-body-bytes").and_then(|v| v.as_u64());
+            let basic_auth = op.security.iter().flatten().any(|req| req.contains_key("basicAuth"));
+            if basic_auth && raw_exchange.is_none() {
+                errors.push(SpecError::new(&label, "only x-raw-exchange operations (a standard's clients) accept basicAuth"));
+            }
 
             if let Some(success) = success {
                 ops.push(Operation {
@@ -253,6 +272,8 @@ pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
                     scope,
                     public,
                     max_body_bytes,
+                    raw_exchange,
+                    basic_auth,
                 });
             }
         }
@@ -266,6 +287,35 @@ pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
     errors.extend(route_conflicts(&ops));
     errors.extend(tag_groups(api, &ops));
     if errors.is_empty() { Ok(ops) } else { Err(errors) }
+}
+
+/// `x-raw-exchange: { reason, headers }`: `reason` (why the envelope does not
+/// apply) is required, `headers` optional, both plain strings.
+fn raw_exchange(v: &serde_json::Value) -> Result<RawExchange, String> {
+    let obj = v.as_object().ok_or("must be an object with `reason` (and optional `headers`)")?;
+    for k in obj.keys() {
+        if k != "reason" && k != "headers" {
+            return Err(format!("unknown member `{k}`"));
+        }
+    }
+    if obj.get("reason").and_then(|r| r.as_str()).is_none_or(|r| r.trim().is_empty()) {
+        return Err("needs a `reason` saying whose shapes the operation answers in".into());
+    }
+    let mut headers = Vec::new();
+    if let Some(h) = obj.get("headers") {
+        let h = h.as_object().ok_or("`headers` must map header names to values")?;
+        for (name, value) in h {
+            let value = value.as_str().ok_or(format!("header `{name}` must be a string"))?;
+            if name.is_empty() || !name.bytes().all(|c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)) {
+                return Err(format!("`{name}` is not a header name"));
+            }
+            if !value.bytes().all(|c| (0x20..0x7f).contains(&c)) {
+                return Err(format!("`{value}` is not a plain header value"));
+            }
+            headers.push((name.to_ascii_lowercase(), value.to_owned()));
+        }
+    }
+    Ok(RawExchange { headers })
 }
 
 /// The docs sidebar: every tag an operation uses is declared with an

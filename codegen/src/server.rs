@@ -39,6 +39,8 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
         let success_status = match &op.success {
             SuccessSpec::Json { status, .. } | SuccessSpec::Raw { status } => *status,
         };
+        let answer_headers = op.raw_exchange.iter().flat_map(|r| r.headers.iter()).map(|(k, v)| quote!((#k, #v)));
+        let basic_auth = op.basic_auth;
         op_statics.push(quote! {
             pub static #static_name: crate::support::OpInfo = crate::support::OpInfo {
                 operation_id: #op_id,
@@ -46,6 +48,8 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
                 path: #path,
                 scope: #scope,
                 success_status: #success_status,
+                answer_headers: &[#(#answer_headers),*],
+                basic_auth: #basic_auth,
             };
         });
         op_refs.push(quote!(&#static_name));
@@ -343,6 +347,29 @@ fn rust_type(p: &ParamSpec) -> TokenStream {
     if p.required || p.location == ParamLocation::Path { t } else { quote!(Option<#t>) }
 }
 
+/// A string parameter's (min, max, pattern) as arguments of
+/// `support::check_string`; the pattern is compiled once (the generator
+/// already checked that it compiles).
+fn string_constraints(min_length: Option<usize>, max_length: Option<usize>, pattern: Option<&str>) -> (TokenStream, TokenStream, TokenStream) {
+    let min = match min_length {
+        Some(n) => quote!(Some(#n)),
+        None => quote!(None),
+    };
+    let max = match max_length {
+        Some(n) => quote!(Some(#n)),
+        None => quote!(None),
+    };
+    let pat = match pattern {
+        Some(p) => quote! {{
+            static PATTERN: std::sync::LazyLock<Option<regress::Regex>> =
+                std::sync::LazyLock::new(|| regress::Regex::new(#p).ok());
+            PATTERN.as_ref().map(|re| (#p, re))
+        }},
+        None => quote!(None),
+    };
+    (min, max, pat)
+}
+
 /// A struct per parameter location. Query structs are parsed by the contract
 /// crate's own parser (`support::Params`), which checks the documented
 /// constraints and names the offending parameter; serde/schemars derives are
@@ -358,6 +385,30 @@ fn param_struct(name: &syn::Ident, params: &[&ParamSpec], loc: ParamLocation) ->
         #[derive(Debug, Clone, serde::Deserialize, schemars::JsonSchema)]
         pub struct #name { #(#fields,)* }
     };
+    if loc == ParamLocation::Header {
+        // the string constraints the header extractor does not check
+        let checks = params.iter().filter_map(|p| {
+            let ParamKind::String { enumeration, min_length, max_length, pattern } = &p.kind else { return None };
+            let ident = field_ident(&p.name);
+            let api_name = &p.name;
+            let value = if p.required { quote!(Some(self.#ident.as_str())) } else { quote!(self.#ident.as_deref()) };
+            let (min, max, pat) = string_constraints(*min_length, *max_length, pattern.as_deref());
+            Some(quote! {
+                if let Some(v) = #value {
+                    crate::support::check_string(#api_name, v, &[#(#enumeration),*], (#min, #max), #pat, None)?;
+                }
+            })
+        });
+        return quote! {
+            #decl
+            impl crate::support::CheckHeaders for #name {
+                fn check(&self) -> Result<(), crate::support::ApiError> {
+                    #(#checks)*
+                    Ok(())
+                }
+            }
+        };
+    }
     if loc != ParamLocation::Query {
         return decl;
     }
@@ -368,23 +419,7 @@ fn param_struct(name: &syn::Ident, params: &[&ParamSpec], loc: ParamLocation) ->
         let required = p.required;
         let get = match &p.kind {
             ParamKind::String { enumeration, min_length, max_length, pattern } => {
-                let min = match min_length {
-                    Some(n) => quote!(Some(#n)),
-                    None => quote!(None),
-                };
-                let max = match max_length {
-                    Some(n) => quote!(Some(#n)),
-                    None => quote!(None),
-                };
-                // compiled once; the generator already checked it compiles
-                let pat = match pattern {
-                    Some(p) => quote! {{
-                        static PATTERN: std::sync::LazyLock<Option<regress::Regex>> =
-                            std::sync::LazyLock::new(|| regress::Regex::new(#p).ok());
-                        PATTERN.as_ref().map(|re| (#p, re))
-                    }},
-                    None => quote!(None),
-                };
+                let (min, max, pat) = string_constraints(*min_length, *max_length, pattern.as_deref());
                 let code = match &p.error_code {
                     Some(c) => quote!(Some(#c)),
                     None => quote!(None),

@@ -72,6 +72,21 @@ pub struct Operation {
     pub public: bool,
     /// Largest accepted request body, from `x-max-body-bytes`.
     pub max_body_bytes: Option<u64>,
+    /// `x-raw-exchange`: the operation answers in a standard's own shapes,
+    /// not the envelope (see [`RawExchange`]).
+    pub raw_exchange: Option<RawExchange>,
+    /// The operation's `security` accepts `basicAuth` besides the bearer key.
+    pub basic_auth: bool,
+}
+
+/// An operation whose request and success bodies a standard defines (xAPI):
+/// its body arrives raw whatever its media type(s), its success response is
+/// built by the handler, and `headers` go on every answer, errors included.
+/// Admission, scopes, rate limits, request ids and logging stay as for every
+/// other operation; errors keep the envelope (the standards define none).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RawExchange {
+    pub headers: Vec<(String, String)>,
 }
 
 impl Operation {

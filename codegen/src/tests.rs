@@ -136,3 +136,16 @@ fn a_tag_outside_every_group_is_refused() {
     let e = errors_of(&yaml);
     assert!(e.iter().any(|e| e.at == "(a)" && e.problem.contains("not declared")), "{e:?}");
 }
+
+#[test]
+fn a_raw_exchange_names_its_reason_and_only_it_takes_basic_auth() {
+    // N is no envelope: refused, unless the operation answers in a standard's shapes
+    let bare = get("/a", "a", "").replace("schemas/T", "schemas/N");
+    assert!(errors_of(&doc(&bare)).iter().any(|e| e.problem.contains("not an envelope")));
+    let raw = bare.replace("      x-required-scope", "      x-raw-exchange: {reason: xAPI, headers: {X-Std: '1.0'}}\n      x-required-scope");
+    assert!(generate(&doc(&raw)).is_ok());
+    let unexplained = bare.replace("      x-required-scope", "      x-raw-exchange: {headers: {X-Std: '1.0'}}\n      x-required-scope");
+    assert!(errors_of(&doc(&unexplained)).iter().any(|e| e.problem.contains("reason")));
+    let basic = get("/a", "a", "").replace("      x-required-scope", "      security: [{bearerAuth: []}, {basicAuth: []}]\n      x-required-scope");
+    assert!(errors_of(&doc(&basic)).iter().any(|e| e.problem.contains("basicAuth")));
+}

@@ -301,6 +301,11 @@ async fn live_sessions_are_scheduled_changed_cancelled_and_attendance_completes(
         let ids: Vec<i64> = upcoming.body["data"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
         assert_eq!(ids, vec![running, later], "{}", upcoming.text);
 
+        // a join URL is an absolute, ASCII URI (format: uri), checked like every such field
+        let r = ts.post(Some(&key), &format!("/api/v1/learn/live-sessions/{later}"), &json!({ "join_url": "https://\u{cf}" }), None).await;
+        r.assert_error(422, "validation_failed");
+        assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "join_url", "{}", r.text);
+
         // reschedule moves its end; recording by URL or by file
         let r = ts.post(Some(&key), &format!("/api/v1/learn/live-sessions/{later}"), &json!({ "duration_minutes": 90 }), None).await;
         let (s, e) = (r.body["data"]["starts_at"].as_str().unwrap(), r.body["data"]["ends_at"].as_str().unwrap());

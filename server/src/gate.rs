@@ -70,10 +70,24 @@ impl KeyCache {
     }
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+/// The key a request presents: `Authorization: Bearer <key>`, or, where the
+/// operation accepts it, `Basic base64(<any user>:<key>)` (xAPI content and
+/// LRS clients authenticate that way).
+fn presented_key(headers: &HeaderMap, basic: bool) -> Option<String> {
     let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    let token = token.trim();
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return (!token.is_empty()).then(|| token.to_owned());
+    }
+    if basic && scheme.eq_ignore_ascii_case("basic") {
+        use base64::Engine as _;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(token).ok()?;
+        let pair = String::from_utf8(decoded).ok()?;
+        let (_, key) = pair.split_once(':')?;
+        return (!key.is_empty()).then(|| key.to_owned());
+    }
+    None
 }
 
 /// The tenant a Host names under the base domain (`acme.example` → `acme`).
@@ -131,8 +145,8 @@ impl Gate for AppContext {
     async fn admit(rqctx: &RequestContext<Self>, op: &'static OpInfo) -> Result<Admission<Principal>, ApiError> {
         let ctx = rqctx.context();
         let headers = rqctx.request.headers();
-        let secret = bearer(headers).ok_or_else(ApiError::invalid_api_key)?;
-        let cached = ctx.keys.authenticate(&ctx.db, secret).await?.ok_or_else(ApiError::invalid_api_key)?;
+        let secret = presented_key(headers, op.basic_auth).ok_or_else(ApiError::invalid_api_key)?;
+        let cached = ctx.keys.authenticate(&ctx.db, &secret).await?.ok_or_else(ApiError::invalid_api_key)?;
         let (key, tenant) = &*cached;
         let now = Ts::now();
         if !key.is_live(now) {

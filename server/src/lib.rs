@@ -16,6 +16,7 @@ pub mod scorm;
 pub mod store;
 pub mod testkit;
 pub mod webhooks;
+pub mod xapi;
 
 pub use app::{serve, shutdown, start, AppContext, Running};
 pub use config::ServerConfig;

@@ -138,6 +138,9 @@ impl<'a, C: ServerContext> Exchange<'a, C> {
     }
 
     fn decorate<P>(&self, headers: &mut HeaderMap, admission: Option<&Admission<P>>) {
+        for (name, value) in self.op.answer_headers {
+            headers.insert(http::HeaderName::from_static(name), HeaderValue::from_static(value));
+        }
         let cors = admission.map(|a| a.cors.clone()).unwrap_or(Cors::Any);
         cors.apply(self.rqctx.request.headers(), headers);
         if let Some(a) = admission {

@@ -47,15 +47,62 @@ impl<T> ApiHeaders<T> {
 }
 
 #[async_trait]
-impl<T: DeserializeOwned + JsonSchema + Send + Sync + 'static> SharedExtractor for ApiHeaders<T> {
+impl<T: DeserializeOwned + CheckHeaders + JsonSchema + Send + Sync + 'static> SharedExtractor for ApiHeaders<T> {
     async fn from_request<C: ServerContext>(rqctx: &RequestContext<C>) -> Result<Self, dropshot::HttpError> {
-        Ok(ApiHeaders(<Header::<T> as SharedExtractor>::from_request(rqctx).await.map(Header::into_inner).map_err(|e| {
-            ApiError::new(http::StatusCode::BAD_REQUEST, "invalid_parameter", e.external_message)
-        })))
+        let parsed = <Header::<T> as SharedExtractor>::from_request(rqctx)
+            .await
+            .map(Header::into_inner)
+            .map_err(|e| ApiError::new(http::StatusCode::BAD_REQUEST, "invalid_parameter", e.external_message))
+            .and_then(|h| h.check().map(|()| h));
+        Ok(ApiHeaders(parsed))
     }
     fn metadata(ct: ApiEndpointBodyContentType) -> ExtractorMetadata {
         <Header::<T> as SharedExtractor>::metadata(ct)
     }
+}
+
+
+/// A string parameter's documented constraints (query or header), naming
+/// the parameter when one fails.
+pub fn check_string(
+    name: &str,
+    v: &str,
+    allowed: &[&str],
+    (min_length, max_length): (Option<usize>, Option<usize>),
+    pattern: Option<(&str, &regress::Regex)>,
+    error_code: Option<&str>,
+) -> Result<(), ApiError> {
+    if let Some((source, re)) = pattern
+        && re.find(v).is_none()
+    {
+        let problem = format!("must match `{source}`");
+        return Err(match error_code {
+            // the spec names a more specific code (x-error-code)
+            Some(code) => ApiError::new(http::StatusCode::BAD_REQUEST, code, format!("Parameter `{name}`: {problem}"))
+                .with_extra(serde_json::json!({ "parameter": name, "problem": problem })),
+            None => ApiError::invalid_parameter(name, problem),
+        });
+    }
+    if !allowed.is_empty() && !allowed.contains(&v) {
+        return Err(ApiError::invalid_parameter(name, format!("must be one of: {}", allowed.join(", "))));
+    }
+    if let Some(min) = min_length
+        && v.chars().count() < min
+    {
+        return Err(ApiError::invalid_parameter(name, format!("must be at least {min} characters")));
+    }
+    if let Some(max) = max_length
+        && v.chars().count() > max
+    {
+        return Err(ApiError::invalid_parameter(name, format!("must be at most {max} characters")));
+    }
+    Ok(())
+}
+
+/// Implemented by the generated header structs: their documented string
+/// constraints (the extractor only parses them).
+pub trait CheckHeaders {
+    fn check(&self) -> Result<(), ApiError>;
 }
 
 // ------------------------------------------------------------------- query
@@ -104,27 +151,7 @@ impl Params {
         error_code: Option<&str>,
     ) -> Result<Option<String>, ApiError> {
         let Some(v) = self.single(name)? else { return Ok(None) };
-        if let Some((source, re)) = pattern
-            && re.find(&v).is_none() {
-                let problem = format!("must match `{source}`");
-                return Err(match error_code {
-                    // the spec names a more specific code (x-error-code)
-                    Some(code) => ApiError::new(http::StatusCode::BAD_REQUEST, code, format!("Parameter `{name}`: {problem}"))
-                        .with_extra(serde_json::json!({ "parameter": name, "problem": problem })),
-                    None => ApiError::invalid_parameter(name, problem),
-                });
-            }
-        if !allowed.is_empty() && !allowed.contains(&v.as_str()) {
-            return Err(ApiError::invalid_parameter(name, format!("must be one of: {}", allowed.join(", "))));
-        }
-        if let Some(min) = min_length
-            && v.chars().count() < min {
-                return Err(ApiError::invalid_parameter(name, format!("must be at least {min} characters")));
-            }
-        if let Some(max) = max_length
-            && v.chars().count() > max {
-                return Err(ApiError::invalid_parameter(name, format!("must be at most {max} characters")));
-            }
+        check_string(name, &v, allowed, (min_length, max_length), pattern, error_code)?;
         Ok(Some(v))
     }
 
@@ -219,6 +246,66 @@ fn body_error(e: dropshot::HttpError, limit: usize) -> ApiError {
 /// names and `[]` for every item of an array. Generated for every body type.
 pub trait ArrayBounds {
     const BOUNDS: &'static [(&'static str, Option<usize>, Option<usize>)];
+    /// Paths of `format: uri` strings.
+    const URIS: &'static [&'static str] = &[];
+}
+
+/// An absolute URI as RFC 3986 writes it: a scheme, then only the
+/// characters a URI may hold (ASCII; `%` followed by two hex digits), and a
+/// host after `//` for http(s).
+pub fn absolute_uri(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once(':') else { return false };
+    let mut sc = scheme.bytes();
+    if !sc.next().is_some_and(|c| c.is_ascii_alphabetic()) || !sc.all(|c| c.is_ascii_alphanumeric() || b"+-.".contains(&c)) {
+        return false;
+    }
+    let bytes = rest.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'%' {
+            if i + 2 >= bytes.len() || !bytes[i + 1].is_ascii_hexdigit() || !bytes[i + 2].is_ascii_hexdigit() {
+                return false;
+            }
+            i += 3;
+            continue;
+        }
+        if !(c.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&c)) {
+            return false;
+        }
+        i += 1;
+    }
+    if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") {
+        let host = rest.strip_prefix("//").map(|h| h.split(['/', '?', '#']).next().unwrap_or(""));
+        return host.is_some_and(|h| !h.is_empty() && !h.starts_with(':') && !h.starts_with('@'));
+    }
+    true
+}
+
+/// Every string at `path` under `value` that is not an absolute URI.
+fn uri_problems(value: &serde_json::Value, path: &[&str], at: String, out: &mut Vec<FieldProblem>) {
+    match path.split_first() {
+        None => {
+            if let serde_json::Value::String(s) = value
+                && !absolute_uri(s)
+            {
+                out.push(FieldProblem { field: at, problem: "must be an absolute URI (RFC 3986: a scheme, ASCII only)".into() });
+            }
+        }
+        Some((&"[]", rest)) => {
+            if let serde_json::Value::Array(items) = value {
+                for (i, item) in items.iter().enumerate() {
+                    uri_problems(item, rest, format!("{at}[{i}]"), out);
+                }
+            }
+        }
+        Some((field, rest)) => {
+            if let Some(inner) = value.get(field) {
+                let at = if at.is_empty() { (*field).to_owned() } else { format!("{at}.{field}") };
+                uri_problems(inner, rest, at, out);
+            }
+        }
+    }
 }
 
 /// Every array at `path` under `value` that breaks its bounds, named as the
@@ -260,6 +347,10 @@ pub fn parse_json<T: DeserializeOwned + ArrayBounds>(bytes: &[u8]) -> Result<T, 
     for (path, min, max) in T::BOUNDS {
         let segments: Vec<&str> = path.split('/').collect();
         bound_problems(&value, &segments, String::new(), *min, *max, &mut problems);
+    }
+    for path in T::URIS {
+        let segments: Vec<&str> = path.split('/').collect();
+        uri_problems(&value, &segments, String::new(), &mut problems);
     }
     if !problems.is_empty() {
         return Err(ApiError::validation(problems));

@@ -18,6 +18,11 @@ pub struct OpInfo {
     /// The scope a key needs; `None` for public operations.
     pub scope: Option<&'static str>,
     pub success_status: u16,
+    /// Headers on every answer, errors included (`x-raw-exchange.headers`).
+    pub answer_headers: &'static [(&'static str, &'static str)],
+    /// Whether HTTP Basic (the key as the password) is accepted besides the
+    /// bearer key (`security: basicAuth`, for a standard's clients).
+    pub basic_auth: bool,
 }
 
 /// One entry of the event catalogue (`x-event-types`).

@@ -11,7 +11,7 @@ pub use cors::{method_not_allowed, preflight, Cors, CORS_ALLOW_HEADERS, CORS_ALL
 pub use error::{ApiError, FieldProblem};
 pub use exchange::{request_id, Envelope, Exchange, Reply};
 pub use extract::{
-    fingerprint_json, ApiHeaders, ApiPath, ApiQuery, ArrayBounds, FromParams, JsonBody, Params, RawBody, RawBodyBytes,
+    check_string, fingerprint_json, ApiHeaders, ApiPath, ApiQuery, ArrayBounds, CheckHeaders, FromParams, JsonBody, Params, RawBody, RawBodyBytes,
 };
 pub use gate::{
     idempotency_begin, idempotency_finish, Admission, Call, EventTypeInfo, Gate, IdempotencyStart, IdempotencyTicket,

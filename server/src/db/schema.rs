@@ -697,6 +697,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PJson, UtcTs};
+    learn_xapi_statements (tenant_id, seq) {
+        tenant_id -> BigInt,
+        seq -> BigInt,
+        id -> Text,
+        statement -> PJson,
+        verb_id -> Text,
+        registration -> Nullable<Text>,
+        voided -> Bool,
+        voids -> Nullable<Text>,
+        stored -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    learn_xapi_agents (tenant_id, agent, seq, direct) {
+        tenant_id -> BigInt,
+        seq -> BigInt,
+        agent -> Text,
+        direct -> Bool,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    learn_xapi_activities (tenant_id, activity, seq, direct) {
+        tenant_id -> BigInt,
+        seq -> BigInt,
+        activity -> Text,
+        direct -> Bool,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants, api_keys, server_secrets, rate_limit_counters, idempotency_keys, events, users, posts, helpdesk_tags,
@@ -706,7 +742,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_endpoints, webhook_deliveries, webhook_attempts, row_counts, row_count_deltas, learn_courses, learn_modules,
     learn_lessons, learn_activities, learn_enrollments, learn_activity_completions, learn_attempts, learn_certificate_templates,
     learn_certificates, learn_cohorts, learn_cohort_members, learn_scorm_packages, learn_scorm_results, learn_live_sessions,
-    learn_live_attendance,
+    learn_live_attendance, learn_xapi_statements, learn_xapi_agents, learn_xapi_activities,
 );
 
 // progress counts group done activities by enrollment and by `required`

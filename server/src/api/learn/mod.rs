@@ -10,6 +10,7 @@ mod lessons;
 mod live;
 mod modules;
 mod scorm;
+mod xapi;
 
 use mobieus_api::types;
 

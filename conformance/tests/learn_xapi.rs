@@ -1,0 +1,259 @@
+//! The xAPI 1.0.3 record store over raw HTTP on each backend: versions and
+//! auth as xAPI clients use them, the statement lifecycle, voiding, every
+//! query filter and stable paging, formats, scopes and tenant isolation.
+
+mod common;
+
+use base64::Engine as _;
+use common::{backends, Reply, TestServer};
+use serde_json::{json, Value};
+
+const XAPI: &str = "/api/v1/learn/xapi";
+
+struct Lrs<'a> {
+    ts: &'a TestServer,
+    auth: String,
+}
+
+impl<'a> Lrs<'a> {
+    fn bearer(ts: &'a TestServer, key: &str) -> Self {
+        Lrs { ts, auth: format!("Bearer {key}") }
+    }
+    fn basic(ts: &'a TestServer, key: &str) -> Self {
+        let pair = base64::engine::general_purpose::STANDARD.encode(format!("lrs-user:{key}"));
+        Lrs { ts, auth: format!("Basic {pair}") }
+    }
+    async fn send(&self, method: reqwest::Method, path_and_query: &str, body: Option<&Value>, extra: &[(&str, &str)]) -> Reply {
+        let mut rb = self.ts.http.request(method, self.ts.url(path_and_query)).header("authorization", &self.auth).header("x-experience-api-version", "1.0.3");
+        for (k, v) in extra {
+            rb = rb.header(*k, *v);
+        }
+        if let Some(b) = body {
+            rb = rb.json(b);
+        }
+        Reply::from(rb.send().await.unwrap()).await
+    }
+    async fn get(&self, query: &str) -> Reply {
+        self.send(reqwest::Method::GET, &format!("{XAPI}/statements{query}"), None, &[]).await
+    }
+    async fn post(&self, body: &Value) -> Reply {
+        self.send(reqwest::Method::POST, &format!("{XAPI}/statements"), Some(body), &[]).await
+    }
+    async fn put(&self, id: &str, body: &Value) -> Reply {
+        self.send(reqwest::Method::PUT, &format!("{XAPI}/statements?statementId={id}"), Some(body), &[]).await
+    }
+}
+
+fn statement(who: &str, verb: &str, activity: &str) -> Value {
+    json!({
+        "actor": { "objectType": "Agent", "name": who, "mbox": format!("mailto:{who}@example.org") },
+        "verb": { "id": format!("http://adlnet.gov/expapi/verbs/{verb}"), "display": { "en-US": verb, "de-DE": format!("{verb} (de)") } },
+        "object": { "objectType": "Activity", "id": format!("https://learn.example.org/activities/{activity}"),
+            "definition": { "name": { "en-US": activity }, "type": "http://adlnet.gov/expapi/activities/lesson" } },
+    })
+}
+
+fn agent_param(who: &str) -> String {
+    let a = json!({ "mbox": format!("mailto:{who}@example.org") }).to_string();
+    url::form_urlencoded::byte_serialize(a.as_bytes()).collect()
+}
+
+fn ids(r: &Reply) -> Vec<String> {
+    r.body["statements"].as_array().unwrap_or_else(|| panic!("{}", r.text)).iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn versions_and_credentials_are_as_xapi_clients_send_them() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (tenant, key) = ts.tenant_with_key("acme").await;
+        // about: no key, no version header
+        let r = Reply::from(ts.http.get(ts.url(&format!("{XAPI}/about"))).send().await.unwrap()).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(r.body["version"].as_array().unwrap().contains(&json!("1.0.3")));
+        assert_eq!(r.header("x-experience-api-version"), Some("1.0.3"));
+
+        // the version header is required, and answered even on errors
+        let none = Reply::from(ts.http.get(ts.url(&format!("{XAPI}/statements"))).bearer_auth(&key).send().await.unwrap()).await;
+        assert_eq!(none.status, 400, "{}", none.text);
+        assert_eq!(none.header("x-experience-api-version"), Some("1.0.3"));
+        let old = Reply::from(ts.http.get(ts.url(&format!("{XAPI}/statements"))).bearer_auth(&key).header("x-experience-api-version", "0.95").send().await.unwrap()).await;
+        assert_eq!(old.status, 400, "{}", old.text);
+
+        // Basic (any user, the key as password) and Bearer both work; bad ones are 401
+        assert_eq!(Lrs::basic(&ts, &key).get("").await.status, 200);
+        assert_eq!(Lrs::bearer(&ts, &key).get("").await.status, 200);
+        Lrs::basic(&ts, "mc_live_wrong").get("").await.assert_error(401, "invalid_api_key");
+        let r = Reply::from(ts.http.get(ts.url(&format!("{XAPI}/statements"))).header("x-experience-api-version", "1.0.3").send().await.unwrap()).await;
+        r.assert_error(401, "invalid_api_key");
+        assert_eq!(r.header("x-experience-api-version"), Some("1.0.3"));
+        // Basic is for the xAPI resources only
+        let pair = base64::engine::general_purpose::STANDARD.encode(format!("u:{key}"));
+        let r = Reply::from(ts.http.get(ts.url("/api/v1/users")).header("authorization", format!("Basic {pair}")).send().await.unwrap()).await;
+        r.assert_error(401, "invalid_api_key");
+
+        // scopes: xapi:read reads, xapi:write writes; learn:read is not enough
+        let reader = ts.key(tenant, &["learn:xapi:read"]).await;
+        assert_eq!(Lrs::basic(&ts, &reader).get("").await.status, 200);
+        Lrs::basic(&ts, &reader).post(&statement("ada", "attempted", "a1")).await.assert_error(403, "insufficient_scope");
+        let learn = ts.key(tenant, &["learn:write"]).await;
+        Lrs::basic(&ts, &learn).get("").await.assert_error(403, "insufficient_scope");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn statements_are_stored_once_immutable_and_voidable() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (_, key) = ts.tenant_with_key("acme").await;
+        let lrs = Lrs::basic(&ts, &key);
+        let id = "0f9a3c1e-6a39-4d2c-9d7e-4b3d2f0c8a11";
+        let s = statement("ada", "completed", "a1");
+        let r = lrs.put(id, &s).await;
+        assert_eq!((r.status, r.text.as_str()), (204, ""), "{}", r.text);
+        assert_eq!(r.header("x-experience-api-version"), Some("1.0.3"));
+        let got = lrs.get(&format!("?statementId={id}")).await;
+        assert_eq!(got.status, 200, "{}", got.text);
+        let stored = &got.body;
+        assert_eq!((stored["id"].as_str(), stored["version"].as_str()), (Some(id), Some("1.0.0")));
+        assert!(stored["stored"].is_string() && stored["timestamp"] == stored["stored"], "{}", got.text);
+        assert_eq!(stored["authority"]["objectType"], "Agent");
+        assert!(got.header("x-experience-api-consistent-through").is_some() && got.header("last-modified").is_some());
+
+        // the same again: 204; other content under the id: 409; a different id in the body: 400
+        assert_eq!(lrs.put(id, &s).await.status, 204);
+        assert_eq!(lrs.post(&json!([{ "id": id, "actor": s["actor"], "verb": s["verb"], "object": s["object"] }])).await.status, 200);
+        lrs.put(id, &statement("ada", "failed", "a1")).await.assert_error(409, "conflict");
+        let mut other = s.clone();
+        other["id"] = json!("11111111-2222-4333-8444-555555555555");
+        lrs.put(id, &other).await.assert_error(400, "invalid_xapi_request");
+
+        // POST: ids in order, one made up by the LRS; a bad one stores none
+        let r = lrs.post(&json!([statement("grace", "attempted", "a2"), { "id": "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee", "actor": s["actor"], "verb": s["verb"], "object": s["object"] }])).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let posted: Vec<String> = serde_json::from_value(r.body.clone()).unwrap();
+        assert_eq!((posted.len(), posted[1].as_str()), (2, "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"));
+        assert!(uuid::Uuid::parse_str(&posted[0]).is_ok());
+        let before = ids(&lrs.get("").await).len();
+        let two_ifis = json!({ "actor": { "mbox": "mailto:x@example.org", "openid": "https://id.example.org/x" }, "verb": s["verb"], "object": s["object"] });
+        let r = lrs.post(&json!([statement("alan", "attempted", "a3"), two_ifis])).await;
+        r.assert_error(400, "invalid_xapi_request");
+        assert!(r.text.contains("statement 1") && r.text.contains("actor"), "{}", r.text);
+        let twice = json!({ "id": "bbbbbbbb-bbbb-4ccc-8ddd-eeeeeeeeeeee", "actor": s["actor"], "verb": s["verb"], "object": s["object"] });
+        lrs.post(&json!([twice, twice])).await.assert_error(400, "invalid_xapi_request");
+        for bad in [json!({ "actor": s["actor"], "object": s["object"] }), json!({ "actor": s["actor"], "verb": { "id": "not an iri" }, "object": s["object"] }), json!("x")] {
+            lrs.post(&bad).await.assert_error(400, "invalid_xapi_request");
+        }
+        assert_eq!(ids(&lrs.get("").await).len(), before, "a refused batch stores nothing");
+
+        // voiding: the target leaves queries and statementId, voidedStatementId still finds it
+        let voiding = json!({ "actor": s["actor"], "verb": { "id": "http://adlnet.gov/expapi/verbs/voided", "display": { "en-US": "voided" } },
+            "object": { "objectType": "StatementRef", "id": id } });
+        let r = lrs.post(&voiding).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let voider = r.body[0].as_str().unwrap().to_owned();
+        lrs.get(&format!("?statementId={id}")).await.assert_error(404, "statement_not_found");
+        assert_eq!(lrs.get(&format!("?voidedStatementId={id}")).await.body["id"], id);
+        let all = ids(&lrs.get("").await);
+        assert!(!all.contains(&id.to_owned()) && all.contains(&voider), "{all:?}");
+        let voided_verb = json!({ "actor": s["actor"], "verb": { "id": "http://adlnet.gov/expapi/verbs/voided" }, "object": s["object"] });
+        lrs.post(&voided_verb).await.assert_error(400, "invalid_xapi_request");
+        // one statement, with a filter beside statementId, is refused
+        lrs.get(&format!("?statementId={voider}&verb=http://adlnet.gov/expapi/verbs/voided")).await.assert_error(400, "invalid_xapi_request");
+        // unknown and wrongly-cased parameters are refused
+        lrs.get("?Verb=http://adlnet.gov/expapi/verbs/voided").await.assert_error(400, "invalid_parameter");
+        lrs.get("?statementid=x").await.assert_error(400, "invalid_parameter");
+        assert!(ts.events_of(&key, "learn.xapi.statement.stored").await.len() >= 4);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queries_filter_page_stably_and_format() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (_, key) = ts.tenant_with_key("acme").await;
+        let lrs = Lrs::bearer(&ts, &key);
+        let registration = "5d9e0a4e-2f1b-4c7a-9b3e-1a2b3c4d5e6f";
+        let mut with_context = statement("ada", "experienced", "a9");
+        with_context["context"] = json!({ "registration": registration, "instructor": { "mbox": "mailto:teacher@example.org" },
+            "contextActivities": { "parent": [{ "id": "https://learn.example.org/courses/41" }] } });
+        let mut batch = vec![with_context];
+        for i in 0..6 {
+            batch.push(statement(if i % 2 == 0 { "ada" } else { "grace" }, if i < 3 { "attempted" } else { "passed" }, &format!("a{i}")));
+        }
+        let r = lrs.post(&Value::Array(batch)).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let sent: Vec<String> = serde_json::from_value(r.body.clone()).unwrap();
+
+        let by = |q: String| {
+            let lrs = &lrs;
+            async move { ids(&lrs.get(&q).await) }
+        };
+        assert_eq!(by(format!("?agent={}", agent_param("ada"))).await.len(), 4);
+        assert_eq!(by(format!("?agent={}", agent_param("teacher"))).await.len(), 0);
+        assert_eq!(by(format!("?agent={}&related_agents=true", agent_param("teacher"))).await, vec![sent[0].clone()]);
+        assert_eq!(by("?verb=http://adlnet.gov/expapi/verbs/passed".into()).await.len(), 3);
+        assert_eq!(by("?activity=https://learn.example.org/activities/a1".into()).await, vec![sent[2].clone()]);
+        assert!(by("?activity=https://learn.example.org/courses/41".into()).await.is_empty());
+        assert_eq!(by("?activity=https://learn.example.org/courses/41&related_activities=true".into()).await, vec![sent[0].clone()]);
+        assert_eq!(by(format!("?registration={registration}")).await, vec![sent[0].clone()]);
+        assert_eq!(by(format!("?agent={}&verb=http://adlnet.gov/expapi/verbs/passed", agent_param("grace"))).await.len(), 2);
+        lrs.get("?agent=%7Bnot-json").await.assert_error(400, "invalid_xapi_request");
+        lrs.get(&format!("?agent={}", url::form_urlencoded::byte_serialize(br#"{"name":"no ifi"}"#).collect::<String>())).await.assert_error(400, "invalid_xapi_request");
+
+        // newest first by default, oldest first when ascending; since/until on `stored`
+        let newest = by(String::new()).await;
+        assert_eq!(newest.first(), sent.last());
+        let oldest = by("?ascending=true".into()).await;
+        assert_eq!(oldest.first(), sent.first());
+        let stored = lrs.get(&format!("?statementId={}", sent[0])).await.body["stored"].as_str().unwrap().to_owned();
+        let enc = |t: &str| url::form_urlencoded::byte_serialize(t.as_bytes()).collect::<String>();
+        assert_eq!(by(format!("?until={}", enc(&stored))).await.len(), 7, "one batch, one moment");
+        assert!(by(format!("?since={}", enc(&stored))).await.is_empty());
+
+        // pages of 3 follow `more`, never repeating or skipping, while others are stored
+        let mut seen: Vec<String> = Vec::new();
+        let mut page = lrs.get("?limit=3").await;
+        loop {
+            seen.extend(ids(&page));
+            lrs.post(&statement("late", "attempted", "zz")).await;
+            let more = page.body["more"].as_str().unwrap().to_owned();
+            if more.is_empty() {
+                break;
+            }
+            assert!(more.starts_with("/api/v1/learn/xapi/statements?"), "{more}");
+            page = lrs.send(reqwest::Method::GET, &more, None, &[]).await;
+            assert_eq!(page.status, 200, "{}", page.text);
+        }
+        let mut expected = sent.clone();
+        expected.reverse();
+        assert_eq!(seen, expected);
+        lrs.get("?cursor=forged").await.assert_error(400, "invalid_cursor");
+
+        // formats
+        let r = lrs.get(&format!("?statementId={}&format=ids", sent[1])).await;
+        assert_eq!(r.body["actor"], json!({ "objectType": "Agent", "mbox": "mailto:ada@example.org" }), "{}", r.text);
+        assert_eq!(r.body["object"], json!({ "objectType": "Activity", "id": "https://learn.example.org/activities/a0" }));
+        let r = lrs.send(reqwest::Method::GET, &format!("{XAPI}/statements?statementId={}&format=canonical", sent[1]), None, &[("accept-language", "de-DE, en;q=0.5")]).await;
+        assert_eq!(r.body["verb"]["display"], json!({ "de-DE": "attempted (de)" }), "{}", r.text);
+        assert_eq!(r.body["object"]["definition"]["name"], json!({ "en-US": "a0" }));
+        assert_eq!(lrs.get(&format!("?statementId={}", sent[1])).await.body["verb"]["display"].as_object().unwrap().len(), 2);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_tenant_sees_none_of_the_statements() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (_, key) = ts.tenant_with_key("acme").await;
+        let (_, other) = ts.tenant_with_key("beta").await;
+        let id = "c0ffee00-1234-4abc-8def-0123456789ab";
+        assert_eq!(Lrs::basic(&ts, &key).put(id, &statement("ada", "completed", "a1")).await.status, 204);
+        let theirs = Lrs::basic(&ts, &other);
+        theirs.get(&format!("?statementId={id}")).await.assert_error(404, "statement_not_found");
+        assert!(ids(&theirs.get("").await).is_empty());
+        // the same id is theirs to use: ids are per tenant
+        assert_eq!(theirs.put(id, &statement("eve", "failed", "b1")).await.status, 204);
+        assert_eq!(Lrs::basic(&ts, &key).get(&format!("?statementId={id}")).await.body["verb"]["id"], "http://adlnet.gov/expapi/verbs/completed");
+    }
+}

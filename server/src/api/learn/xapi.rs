@@ -1,0 +1,330 @@
+//! The xAPI 1.0.3 record store's statements resource. These operations are
+//! `x-raw-exchange`: they answer in xAPI's own shapes (a Statement, a
+//! StatementResult, an id array, 204s), which the handlers build here; the
+//! spine (admission, scopes, rate limits, request ids, logs) is as for every
+//! operation, and errors keep the envelope with xAPI's statuses.
+
+use dropshot::Body;
+use http::{Response, StatusCode};
+use mobieus_api::server::{
+    GetXapiStatementsHeaders, GetXapiStatementsQuery, LearnXapiService, PostXapiStatementsHeaders, PutXapiStatementHeaders,
+    PutXapiStatementQuery,
+};
+use mobieus_api::support::{ApiError, Call, PublicCall, RawBodyBytes};
+use serde_json::{json, Map, Value};
+
+use crate::app::AppContext;
+use crate::db::Ts;
+use crate::errors::store_error;
+use crate::gate::Principal;
+use crate::store::learn::xapi_statements::{
+    statement_get, statements_head, statements_query, statements_store, PreparedStatement, StatementFilter, StoredStatement,
+};
+use crate::xapi::validate;
+
+/// Versions this LRS answers `about` with (it accepts statements of any 1.0.x).
+const VERSIONS: [&str; 4] = ["1.0.3", "1.0.2", "1.0.1", "1.0.0"];
+const VOIDED: &str = "http://adlnet.gov/expapi/verbs/voided";
+/// Statements per page when `limit` is 0 (the most) or left out.
+const MAX_PAGE: i64 = 500;
+const DEFAULT_PAGE: i64 = 100;
+const PAGES: &str = "learn_xapi_statements";
+
+/// A refusal xAPI answers with 400, saying what is wrong.
+fn bad(problem: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_xapi_request", problem)
+}
+
+fn answer(status: StatusCode, body: Option<&Value>, headers: &[(&'static str, String)]) -> Result<Response<Body>, ApiError> {
+    let mut r = Response::builder().status(status);
+    for (name, value) in headers {
+        r = r.header(*name, value);
+    }
+    let body = match body {
+        Some(v) => {
+            r = r.header(http::header::CONTENT_TYPE, "application/json");
+            Body::from(serde_json::to_vec(v).map_err(|_| ApiError::server_error())?)
+        }
+        None => Body::empty(),
+    };
+    r.body(body).map_err(|_| ApiError::server_error())
+}
+
+fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| bad(format!("the body is not JSON: {e}")))
+}
+
+/// The agent statements stored with this key are attributed to.
+fn authority(call: &Call<'_, AppContext>) -> Value {
+    let p: &Principal = call.principal;
+    json!({
+        "objectType": "Agent",
+        "name": p.key_name,
+        "account": { "homePage": format!("https://{}.mobieus.example/api/v1/learn/xapi", p.tenant_slug), "name": format!("key:{}", p.key_id) },
+    })
+}
+
+/// Validates a statement as received and completes it: its `id` (given, or
+/// a new UUID), `authority` and `version`. `stored` and a missing
+/// `timestamp` are set by the store, at the moment of storing.
+fn prepare(call: &Call<'_, AppContext>, mut statement: Value, id: Option<&str>) -> Result<PreparedStatement, ApiError> {
+    validate::statement(&statement).map_err(|e| bad(format!("invalid statement: {e}")))?;
+    let own = statement.get("id").and_then(Value::as_str).map(str::to_ascii_lowercase);
+    let id = match (own, id.map(str::to_ascii_lowercase)) {
+        (Some(a), Some(b)) if a != b => return Err(bad(format!("the statement's id {a} is not statementId {b}"))),
+        (Some(a), _) | (None, Some(a)) => a,
+        (None, None) => uuid::Uuid::new_v4().to_string(),
+    };
+    let obj = statement.as_object_mut().ok_or_else(|| bad("a statement is a JSON object"))?;
+    obj.insert("id".into(), json!(id));
+    obj.insert("authority".into(), authority(call));
+    obj.entry("version").or_insert(json!("1.0.0"));
+    // what the filters index, from the statement as stored (its authority the LRS's)
+    let refs = validate::refs(&statement);
+    let registration = statement.pointer("/context/registration").and_then(Value::as_str).map(str::to_ascii_lowercase);
+    let voids = (refs.verb == VOIDED).then(|| statement.pointer("/object/id").and_then(Value::as_str).map(str::to_ascii_lowercase)).flatten();
+    let mut agents: Vec<(String, bool)> = refs.actor.iter().chain(&refs.object_agent).map(|a| (a.clone(), true)).collect();
+    agents.extend(refs.related_agents.iter().map(|a| (a.clone(), false)));
+    let mut activities: Vec<(String, bool)> = refs.object_activity.iter().map(|a| (a.clone(), true)).collect();
+    activities.extend(refs.related_activities.iter().map(|a| (a.clone(), false)));
+    Ok(PreparedStatement { id, statement, verb: refs.verb, registration, voids, agents, activities })
+}
+
+/// `format=ids`: agents and groups down to their identifiers (a group keeps
+/// its members so reduced), activities down to their id.
+fn ids_only(v: &Value, key: Option<&str>) -> Value {
+    match v {
+        Value::Object(map) => {
+            let kind = map.get("objectType").and_then(Value::as_str);
+            let is_agentish = matches!(key, Some("actor" | "instructor" | "team" | "authority" | "member"))
+                || (key == Some("object") && matches!(kind, Some("Agent" | "Group")));
+            let is_activity = matches!(key, Some("object")) && matches!(kind, None | Some("Activity")) && map.contains_key("id")
+                || matches!(key, Some("parent" | "grouping" | "category" | "other"));
+            let mut out = Map::new();
+            for (k, child) in map {
+                let keep = if is_agentish {
+                    matches!(k.as_str(), "objectType" | "mbox" | "mbox_sha1sum" | "openid" | "account" | "member")
+                } else if is_activity {
+                    matches!(k.as_str(), "objectType" | "id")
+                } else {
+                    true
+                };
+                if keep {
+                    out.insert(k.clone(), ids_only(child, Some(k)));
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|i| ids_only(i, key)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `format=canonical`: every language map down to the language the request
+/// prefers (its first `Accept-Language` tag present), else the first.
+fn canonical(v: &Value, preferred: &[String]) -> Value {
+    const MAPS: [&str; 3] = ["display", "name", "description"];
+    match v {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (k, child) in map {
+                let reduced = match child {
+                    Value::Object(langs) if MAPS.contains(&k.as_str()) && langs.values().all(Value::is_string) && !langs.is_empty() => {
+                        let pick = preferred
+                            .iter()
+                            .find_map(|p| langs.iter().find(|(tag, _)| tag.eq_ignore_ascii_case(p) || tag.to_ascii_lowercase().starts_with(&format!("{}-", p.to_ascii_lowercase()))))
+                            .or_else(|| langs.iter().next());
+                        let mut one = Map::new();
+                        if let Some((tag, text)) = pick {
+                            one.insert(tag.clone(), text.clone());
+                        }
+                        Value::Object(one)
+                    }
+                    _ => canonical(child, preferred),
+                };
+                out.insert(k.clone(), reduced);
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|i| canonical(i, preferred)).collect()),
+        other => other.clone(),
+    }
+}
+
+fn languages(header: Option<&str>) -> Vec<String> {
+    let mut tags: Vec<(f32, String)> = header
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|part| {
+            let mut bits = part.trim().split(';');
+            let tag = bits.next()?.trim();
+            let q = bits.find_map(|b| b.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
+            (!tag.is_empty() && tag != "*").then(|| (q, tag.to_owned()))
+        })
+        .collect();
+    tags.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+    tags.into_iter().map(|(_, t)| t).collect()
+}
+
+fn shaped(s: &StoredStatement, format: &str, preferred: &[String]) -> Value {
+    match format {
+        "ids" => ids_only(&s.statement.0, None),
+        "canonical" => canonical(&s.statement.0, preferred),
+        _ => s.statement.0.clone(),
+    }
+}
+
+/// An HTTP date (`Last-Modified`).
+fn http_date(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+impl LearnXapiService for AppContext {
+    async fn get_xapi_about(_call: &PublicCall<'_, Self>) -> Result<Response<Body>, ApiError> {
+        answer(StatusCode::OK, Some(&json!({ "version": VERSIONS })), &[])
+    }
+
+    async fn put_xapi_statement(
+        call: &Call<'_, Self>,
+        query: PutXapiStatementQuery,
+        _headers: PutXapiStatementHeaders,
+        body: RawBodyBytes,
+    ) -> Result<Response<Body>, ApiError> {
+        let statement = parse_json(body.bytes())?;
+        if !statement.is_object() {
+            return Err(bad("PUT takes one statement (a JSON object)"));
+        }
+        let mut batch = vec![prepare(call, statement, Some(&query.statement_id.to_string()))?];
+        statements_store(&call.context().db, call.principal.tenant_id, &mut batch).await.map_err(store_error("statement"))?;
+        answer(StatusCode::NO_CONTENT, None, &[])
+    }
+
+    async fn post_xapi_statements(call: &Call<'_, Self>, _headers: PostXapiStatementsHeaders, body: RawBodyBytes) -> Result<Response<Body>, ApiError> {
+        let statements = match parse_json(body.bytes())? {
+            Value::Array(items) if items.is_empty() => return Err(bad("the array holds no statement")),
+            Value::Array(items) if items.len() > MAX_PAGE as usize => return Err(bad(format!("at most {MAX_PAGE} statements a request"))),
+            Value::Array(items) => items,
+            one @ Value::Object(_) => vec![one],
+            _ => return Err(bad("POST takes a statement or an array of statements")),
+        };
+        let mut batch = Vec::with_capacity(statements.len());
+        for (i, s) in statements.into_iter().enumerate() {
+            batch.push(prepare(call, s, None).map_err(|e| bad(format!("statement {i}: {}", e.message)))?);
+        }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(dup) = batch.iter().find(|p| !seen.insert(p.id.clone())) {
+            return Err(bad(format!("the id {} appears twice in the batch", dup.id)));
+        }
+        statements_store(&call.context().db, call.principal.tenant_id, &mut batch).await.map_err(store_error("statement"))?;
+        let ids: Vec<&str> = batch.iter().map(|p| p.id.as_str()).collect();
+        answer(StatusCode::OK, Some(&json!(ids)), &[])
+    }
+
+    async fn get_xapi_statements(call: &Call<'_, Self>, query: GetXapiStatementsQuery, headers: GetXapiStatementsHeaders) -> Result<Response<Body>, ApiError> {
+        let db = &call.context().db;
+        let tenant = call.principal.tenant_id;
+        let format = query.format.as_ref().map(|f| f.to_string()).unwrap_or_else(|| "exact".into());
+        let preferred = languages(headers.accept_language.as_deref());
+        if query.attachments == Some(true) {
+            return Err(bad("attachments=true is not offered: this LRS stores no attachments yet"));
+        }
+        let single = match (&query.statement_id, &query.voided_statement_id) {
+            (Some(_), Some(_)) => return Err(bad("send statementId or voidedStatementId, not both")),
+            (Some(id), None) => Some((id.to_string(), false)),
+            (None, Some(id)) => Some((id.to_string(), true)),
+            (None, None) => None,
+        };
+        if let Some((id, voided)) = single {
+            let filters = [
+                query.agent.is_some(), query.verb.is_some(), query.activity.is_some(), query.registration.is_some(),
+                query.related_activities.is_some(), query.related_agents.is_some(), query.since.is_some(), query.until.is_some(),
+                query.limit.is_some(), query.ascending.is_some(), query.cursor.is_some(),
+            ];
+            if filters.into_iter().any(|f| f) {
+                return Err(bad("with statementId or voidedStatementId only `format` and `attachments` may be sent"));
+            }
+            let found = statement_get(db, tenant, &id, voided).await.map_err(store_error("statement"))?;
+            let Some(s) = found else { return Err(ApiError::not_found("statement")) };
+            let stamp = s.stored.0.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            return answer(StatusCode::OK, Some(&shaped(&s, &format, &preferred)), &[
+                ("x-experience-api-consistent-through", stamp.clone()),
+                ("last-modified", http_date(s.stored.0)),
+            ]);
+        }
+
+        let agent = match &query.agent {
+            None => None,
+            Some(text) => {
+                let v: Value = serde_json::from_str(text).map_err(|_| bad("agent: not JSON (an Agent or identified Group object)"))?;
+                Some(validate::agent_key(&v).ok_or_else(|| bad("agent: not an Agent or identified Group with one inverse functional identifier"))?)
+            }
+        };
+        let filter = StatementFilter {
+            agent,
+            related_agents: query.related_agents.unwrap_or(false),
+            verb: query.verb.clone(),
+            activity: query.activity.clone(),
+            related_activities: query.related_activities.unwrap_or(false),
+            registration: query.registration.as_ref().map(|r| r.to_string()),
+            since: query.since.map(Ts::from),
+            until: query.until.map(Ts::from),
+        };
+        let ascending = query.ascending.unwrap_or(false);
+        let limit = match query.limit {
+            None => DEFAULT_PAGE,
+            Some(0) => MAX_PAGE,
+            Some(n) => n.clamp(1, MAX_PAGE),
+        };
+        // the cursor holds where the last page ended and the head the first
+        // page saw, so later pages keep to the same statements
+        let (after, head) = match &query.cursor {
+            None => (None, statements_head(db, tenant).await.map_err(store_error("statement"))?),
+            Some(c) => {
+                let pos = call.context().cursors.decode(tenant, PAGES, c).ok_or_else(ApiError::invalid_cursor)?;
+                match (pos.get(0).and_then(Value::as_i64), pos.get(1).and_then(Value::as_i64)) {
+                    (Some(a), Some(h)) => (Some(a), h),
+                    _ => return Err(ApiError::invalid_cursor()),
+                }
+            }
+        };
+        let mut rows = statements_query(db, tenant, &filter, head, after, ascending, limit + 1).await.map_err(store_error("statement"))?;
+        let more = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            let last = rows.last().map(|s| s.seq).unwrap_or(0);
+            let cursor = call.context().cursors.encode(tenant, PAGES, json!([last, head]));
+            let mut url = url::Url::parse("http://lrs/api/v1/learn/xapi/statements").map_err(|_| ApiError::server_error())?;
+            {
+                let mut q = url.query_pairs_mut();
+                for (name, value) in [
+                    ("agent", query.agent.clone()),
+                    ("verb", query.verb.clone()),
+                    ("activity", query.activity.clone()),
+                    ("registration", query.registration.map(|r| r.to_string())),
+                    ("related_activities", query.related_activities.map(|b| b.to_string())),
+                    ("related_agents", query.related_agents.map(|b| b.to_string())),
+                    ("since", query.since.map(|t| t.to_rfc3339())),
+                    ("until", query.until.map(|t| t.to_rfc3339())),
+                    ("limit", query.limit.map(|l| l.to_string())),
+                    ("format", query.format.map(|f| f.to_string())),
+                    ("ascending", query.ascending.map(|b| b.to_string())),
+                ] {
+                    if let Some(v) = value {
+                        q.append_pair(name, &v);
+                    }
+                }
+                q.append_pair("cursor", &cursor);
+            }
+            format!("{}?{}", url.path(), url.query().unwrap_or(""))
+        } else {
+            String::new()
+        };
+        let newest = rows.iter().map(|s| s.stored.0).max();
+        let through = newest.unwrap_or_else(chrono::Utc::now);
+        let statements: Vec<Value> = rows.iter().map(|s| shaped(s, &format, &preferred)).collect();
+        let mut extra = vec![("x-experience-api-consistent-through", through.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))];
+        if let Some(n) = newest {
+            extra.push(("last-modified", http_date(n)));
+        }
+        answer(StatusCode::OK, Some(&json!({ "statements": statements, "more": more })), &extra)
+    }
+}

@@ -1,0 +1,215 @@
+//! The xAPI record store's statements: immutable once stored (a voiding
+//! statement only flags its target), indexed by the agents and activities
+//! they name. A statement's `seq` is the id of its
+//! `learn.xapi.statement.stored` event, written first in the transaction:
+//! event ids follow commit order per tenant, so keyset pages by `seq` are
+//! stable while other statements are stored.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde_json::{json, Value};
+
+use crate::db::schema::{learn_xapi_activities as xa, learn_xapi_agents as xg, learn_xapi_statements as xs};
+use crate::db::{Db, Json, StoreError, Ts};
+use crate::store::events::NewEvent;
+use crate::{with_conn, write_tx};
+
+/// A statement ready to store: complete (the LRS's members set) and what
+/// the query filters index.
+#[derive(Debug, Clone)]
+pub struct PreparedStatement {
+    pub id: String,
+    pub statement: Value,
+    pub verb: String,
+    pub registration: Option<String>,
+    /// A voiding statement's target.
+    pub voids: Option<String>,
+    /// (agent key, direct: the actor or object)
+    pub agents: Vec<(String, bool)>,
+    /// (activity id, direct: the object)
+    pub activities: Vec<(String, bool)>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = xs, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct StoredStatement {
+    pub seq: i64,
+    pub id: String,
+    pub statement: Json<Value>,
+    pub voided: bool,
+    pub stored: Ts,
+}
+
+/// The members a re-sent statement is compared without: the LRS sets them.
+pub fn comparable(statement: &Value) -> Value {
+    let mut v = statement.clone();
+    if let Some(obj) = v.as_object_mut() {
+        for member in ["stored", "authority", "version", "timestamp"] {
+            obj.remove(member);
+        }
+    }
+    v
+}
+
+/// Stores the statements, all or none, in order. A statement whose id is
+/// stored already is skipped when it is the same (`comparable`), refused
+/// (`Refused`, a 409) when it is another. `stored` is the moment the
+/// statements are stored, set after the tenant's event order is taken.
+/// Answers how many were new.
+pub async fn statements_store(db: &Db, tenant: i64, batch: &mut [PreparedStatement]) -> Result<usize, StoreError> {
+    write_tx!(db, |conn| {
+        let ids: Vec<String> = batch.iter().map(|p| p.id.clone()).collect();
+        let existing: Vec<(String, Json<Value>)> =
+            xs::table.filter(xs::tenant_id.eq(tenant).and(xs::id.eq_any(&ids))).select((xs::id, xs::statement)).load(conn).await?;
+        let mut stored_now = 0;
+        let mut stamp: Option<Ts> = None;
+        for p in batch.iter_mut() {
+            if let Some((_, before)) = existing.iter().find(|(id, _)| *id == p.id) {
+                let mut theirs = comparable(&before.0);
+                let mut ours = comparable(&p.statement);
+                // a timestamp the LRS set (= stored) is not the sender's
+                if p.statement.get("timestamp").is_none() {
+                    theirs.as_object_mut().map(|o| o.remove("timestamp"));
+                    ours.as_object_mut().map(|o| o.remove("timestamp"));
+                }
+                if theirs != ours {
+                    return Err(StoreError::Refused(format!("Statement {} is stored already, with other content; statements are immutable.", p.id)));
+                }
+                continue;
+            }
+            let event = crate::record_event!(
+                conn,
+                NewEvent::new(tenant, "learn.xapi.statement.stored", json!({ "statement_id": p.id, "verb": p.verb, "voids": p.voids }))
+            );
+            // the moment is taken once the tenant's order is held, so `stored` grows with `seq`
+            let now = *stamp.get_or_insert_with(Ts::now);
+            if let Some(obj) = p.statement.as_object_mut() {
+                obj.insert("stored".into(), json!(now.0));
+                obj.entry("timestamp").or_insert(json!(now.0));
+            }
+            diesel::insert_into(xs::table)
+                .values((
+                    xs::tenant_id.eq(tenant),
+                    xs::seq.eq(event.id),
+                    xs::id.eq(&p.id),
+                    xs::statement.eq(Json(&p.statement)),
+                    xs::verb_id.eq(&p.verb),
+                    xs::registration.eq(p.registration.as_deref()),
+                    xs::voided.eq(false),
+                    xs::voids.eq(p.voids.as_deref()),
+                    xs::stored.eq(now),
+                ))
+                .execute(conn)
+                .await?;
+            for (agent, direct) in dedup(&p.agents) {
+                diesel::insert_into(xg::table)
+                    .values((xg::tenant_id.eq(tenant), xg::seq.eq(event.id), xg::agent.eq(agent), xg::direct.eq(direct)))
+                    .execute(conn)
+                    .await?;
+            }
+            for (activity, direct) in dedup(&p.activities) {
+                diesel::insert_into(xa::table)
+                    .values((xa::tenant_id.eq(tenant), xa::seq.eq(event.id), xa::activity.eq(activity), xa::direct.eq(direct)))
+                    .execute(conn)
+                    .await?;
+            }
+            if let Some(target) = &p.voids {
+                // a voiding statement itself cannot be voided
+                diesel::update(xs::table.filter(xs::tenant_id.eq(tenant).and(xs::id.eq(target)).and(xs::voids.is_null())))
+                    .set(xs::voided.eq(true))
+                    .execute(conn)
+                    .await?;
+            }
+            stored_now += 1;
+        }
+        Ok(stored_now)
+    })
+}
+
+fn dedup(pairs: &[(String, bool)]) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = pairs.to_vec();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// One statement by id: `voided` says which kind is asked for (a voided
+/// statement is found only as voided, a valid one only as valid).
+pub async fn statement_get(db: &Db, tenant: i64, id: &str, voided: bool) -> Result<Option<StoredStatement>, StoreError> {
+    with_conn!(db, |conn| {
+        Ok(xs::table
+            .filter(xs::tenant_id.eq(tenant).and(xs::id.eq(id)).and(xs::voided.eq(voided)))
+            .select(StoredStatement::as_select())
+            .first(conn)
+            .await
+            .optional()?)
+    })
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatementFilter {
+    pub agent: Option<String>,
+    pub related_agents: bool,
+    pub verb: Option<String>,
+    pub activity: Option<String>,
+    pub related_activities: bool,
+    pub registration: Option<String>,
+    pub since: Option<Ts>,
+    pub until: Option<Ts>,
+}
+
+/// The newest `seq` stored: the bound a query's pages keep to.
+pub async fn statements_head(db: &Db, tenant: i64) -> Result<i64, StoreError> {
+    with_conn!(db, |conn| {
+        Ok(xs::table.filter(xs::tenant_id.eq(tenant)).select(diesel::dsl::max(xs::seq)).first::<Option<i64>>(conn).await?.unwrap_or(0))
+    })
+}
+
+/// A page of valid (not voided) statements matching `f`, with `seq` at most
+/// `head`, after `after` in the order asked for.
+pub async fn statements_query(
+    db: &Db,
+    tenant: i64,
+    f: &StatementFilter,
+    head: i64,
+    after: Option<i64>,
+    ascending: bool,
+    limit: i64,
+) -> Result<Vec<StoredStatement>, StoreError> {
+    with_conn!(db, |conn| {
+        let mut q = xs::table.filter(xs::tenant_id.eq(tenant).and(xs::voided.eq(false)).and(xs::seq.le(head))).into_boxed();
+        if let Some(agent) = &f.agent {
+            let mut matching = xg::table.filter(xg::tenant_id.eq(tenant).and(xg::agent.eq(agent.clone()))).into_boxed();
+            if !f.related_agents {
+                matching = matching.filter(xg::direct.eq(true));
+            }
+            q = q.filter(xs::seq.eq_any(matching.select(xg::seq)));
+        }
+        if let Some(activity) = &f.activity {
+            let mut matching = xa::table.filter(xa::tenant_id.eq(tenant).and(xa::activity.eq(activity.clone()))).into_boxed();
+            if !f.related_activities {
+                matching = matching.filter(xa::direct.eq(true));
+            }
+            q = q.filter(xs::seq.eq_any(matching.select(xa::seq)));
+        }
+        if let Some(v) = &f.verb {
+            q = q.filter(xs::verb_id.eq(v.clone()));
+        }
+        if let Some(r) = &f.registration {
+            q = q.filter(xs::registration.eq(r.clone()));
+        }
+        if let Some(s) = f.since {
+            q = q.filter(xs::stored.gt(s));
+        }
+        if let Some(u) = f.until {
+            q = q.filter(xs::stored.le(u));
+        }
+        q = match (after, ascending) {
+            (Some(a), true) => q.filter(xs::seq.gt(a)),
+            (Some(a), false) => q.filter(xs::seq.lt(a)),
+            (None, _) => q,
+        };
+        q = if ascending { q.order(xs::seq.asc()) } else { q.order(xs::seq.desc()) };
+        Ok(q.limit(limit).select(StoredStatement::as_select()).load(conn).await?)
+    })
+}
