@@ -5,7 +5,8 @@
 //! deserializes (so `[...1,500 ids]` is a 422 naming the field, like any
 //! other schema violation). Strings of `format: uri` are listed the same
 //! way (typify types them as plain strings), and checked to be absolute
-//! RFC 3986 URIs.
+//! RFC 3986 URIs; so are numbers' `minimum` / `maximum` (typify keeps at
+//! most a lower bound of 1, as a NonZero type).
 
 use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
 use proc_macro2::TokenStream;
@@ -30,7 +31,16 @@ fn resolve_boxed<'a>(api: &'a OpenAPI, s: &'a ReferenceOr<Box<Schema>>) -> Optio
     }
 }
 
-fn collect(api: &OpenAPI, schema: &Schema, path: &str, depth: usize, out: &mut Vec<Bound>, uris: &mut Vec<String>) {
+/// (path, minimum, maximum) of a number.
+type Range = (String, Option<f64>, Option<f64>);
+
+struct Found {
+    arrays: Vec<Bound>,
+    uris: Vec<String>,
+    ranges: Vec<Range>,
+}
+
+fn collect(api: &OpenAPI, schema: &Schema, path: &str, depth: usize, found: &mut Found) {
     if depth > 8 {
         return;
     }
@@ -39,7 +49,7 @@ fn collect(api: &OpenAPI, schema: &Schema, path: &str, depth: usize, out: &mut V
         SchemaKind::AllOf { all_of } | SchemaKind::OneOf { one_of: all_of } | SchemaKind::AnyOf { any_of: all_of } => {
             for s in all_of {
                 if let Some(s) = resolve_schema(api, s) {
-                    collect(api, s, path, depth + 1, out, uris);
+                    collect(api, s, path, depth + 1, found);
                 }
             }
         }
@@ -47,25 +57,31 @@ fn collect(api: &OpenAPI, schema: &Schema, path: &str, depth: usize, out: &mut V
             for (name, prop) in &obj.properties {
                 let prop = resolve_boxed(api, prop);
                 if let Some(p) = prop {
-                    collect(api, p, &join(name), depth + 1, out, uris);
+                    collect(api, p, &join(name), depth + 1, found);
                 }
             }
         }
         SchemaKind::Type(Type::Array(arr)) => {
             if arr.min_items.is_some() || arr.max_items.is_some() {
-                out.push((path.to_owned(), arr.min_items, arr.max_items));
+                found.arrays.push((path.to_owned(), arr.min_items, arr.max_items));
             }
             if let Some(items) = &arr.items {
                 let items = resolve_boxed(api, items);
                 if let Some(i) = items {
-                    collect(api, i, &join("[]"), depth + 1, out, uris);
+                    collect(api, i, &join("[]"), depth + 1, found);
                 }
             }
         }
         SchemaKind::Type(Type::String(st)) => {
             if matches!(&st.format, openapiv3::VariantOrUnknownOrEmpty::Unknown(f) if f == "uri") {
-                uris.push(path.to_owned());
+                found.uris.push(path.to_owned());
             }
+        }
+        SchemaKind::Type(Type::Integer(it)) if it.minimum.is_some() || it.maximum.is_some() => {
+            found.ranges.push((path.to_owned(), it.minimum.map(|n| n as f64), it.maximum.map(|n| n as f64)));
+        }
+        SchemaKind::Type(Type::Number(nt)) if nt.minimum.is_some() || nt.maximum.is_some() => {
+            found.ranges.push((path.to_owned(), nt.minimum, nt.maximum));
         }
         _ => {}
     }
@@ -83,11 +99,23 @@ pub fn bounds_tokens(api: &OpenAPI, ops: &[Operation]) -> TokenStream {
     names.sort_unstable();
     names.dedup();
     let impls = names.into_iter().map(|name| {
-        let (mut bounds, mut uris) = (Vec::new(), Vec::new());
+        let mut found = Found { arrays: Vec::new(), uris: Vec::new(), ranges: Vec::new() };
         let reference = ReferenceOr::Reference { reference: format!("#/components/schemas/{name}") };
         if let Some(schema) = resolve_schema(api, &reference) {
-            collect(api, schema, "", 0, &mut bounds, &mut uris);
+            collect(api, schema, "", 0, &mut found);
         }
+        let (bounds, uris) = (&found.arrays, &found.uris);
+        let ranges = found.ranges.iter().map(|(path, min, max)| {
+            let min = match min {
+                Some(n) => quote!(Some(#n)),
+                None => quote!(None),
+            };
+            let max = match max {
+                Some(n) => quote!(Some(#n)),
+                None => quote!(None),
+            };
+            quote!((#path, #min, #max))
+        });
         let entries = bounds.iter().map(|(path, min, max)| {
             let min = match min {
                 Some(n) => quote!(Some(#n)),
@@ -104,6 +132,7 @@ pub fn bounds_tokens(api: &OpenAPI, ops: &[Operation]) -> TokenStream {
             impl crate::support::ArrayBounds for crate::types::#t {
                 const BOUNDS: &'static [(&'static str, Option<usize>, Option<usize>)] = &[#(#entries),*];
                 const URIS: &'static [&'static str] = &[#(#uris),*];
+                const RANGES: &'static [(&'static str, Option<f64>, Option<f64>)] = &[#(#ranges),*];
             }
         }
     });

@@ -226,7 +226,7 @@ async fn cors_on_success_error_preflight_and_allow_lists() {
             assert_eq!(r.header("access-control-allow-methods"), Some("GET, POST, PUT, PATCH, DELETE, OPTIONS"));
             assert_eq!(
                 r.header("access-control-allow-headers"),
-                Some("Authorization, Content-Type, Idempotency-Key, X-CSRF-TOKEN, X-Requested-With")
+                Some("Authorization, Content-Type, Idempotency-Key, X-CSRF-TOKEN, X-Requested-With, X-Experience-API-Version, If-Match, If-None-Match, Accept-Language")
             );
             let expose = r.header("access-control-expose-headers").unwrap();
             for h in ["X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After", "Idempotency-Replayed"] {

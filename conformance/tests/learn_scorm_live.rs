@@ -305,6 +305,10 @@ async fn live_sessions_are_scheduled_changed_cancelled_and_attendance_completes(
         let r = ts.post(Some(&key), &format!("/api/v1/learn/live-sessions/{later}"), &json!({ "join_url": "https://\u{cf}" }), None).await;
         r.assert_error(422, "validation_failed");
         assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "join_url", "{}", r.text);
+        // and numbers keep to their documented range (Schemathesis found 1441 minutes accepted)
+        let r = ts.post(Some(&key), &format!("/api/v1/learn/live-sessions/{later}"), &json!({ "duration_minutes": 1441 }), None).await;
+        r.assert_error(422, "validation_failed");
+        assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "duration_minutes", "{}", r.text);
 
         // reschedule moves its end; recording by URL or by file
         let r = ts.post(Some(&key), &format!("/api/v1/learn/live-sessions/{later}"), &json!({ "duration_minutes": 90 }), None).await;

@@ -163,6 +163,8 @@ async fn statements_are_stored_once_immutable_and_voidable() {
         // unknown and wrongly-cased parameters are refused
         lrs.get("?Verb=http://adlnet.gov/expapi/verbs/voided").await.assert_error(400, "invalid_parameter");
         lrs.get("?statementid=x").await.assert_error(400, "invalid_parameter");
+        lrs.get("?statementId=not-a-uuid").await.assert_error(400, "invalid_xapi_request");
+        lrs.put("not-a-uuid", &s).await.assert_error(400, "invalid_xapi_request");
         assert!(ts.events_of(&key, "learn.xapi.statement.stored").await.len() >= 4);
     }
 }
@@ -255,5 +257,39 @@ async fn another_tenant_sees_none_of_the_statements() {
         // the same id is theirs to use: ids are per tenant
         assert_eq!(theirs.put(id, &statement("eve", "failed", "b1")).await.status, 204);
         assert_eq!(Lrs::basic(&ts, &key).get(&format!("?statementId={id}")).await.body["verb"]["id"], "http://adlnet.gov/expapi/verbs/completed");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn activities_and_agents_answer_what_statements_said() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (_, key) = ts.tenant_with_key("acme").await;
+        let lrs = Lrs::basic(&ts, &key);
+        assert_eq!(lrs.post(&statement("ada", "attempted", "a1")).await.status, 200);
+        let mut renamed = statement("ada", "completed", "a1");
+        renamed["actor"]["name"] = json!("Ada L.");
+        renamed["object"]["definition"]["name"] = json!({ "en-US": "Lesson one" });
+        assert_eq!(lrs.post(&renamed).await.status, 200);
+
+        let get = |path: String| {
+            let lrs = &lrs;
+            async move { lrs.send(reqwest::Method::GET, &path, None, &[]).await }
+        };
+        let a = get(format!("{XAPI}/activities?activityId=https://learn.example.org/activities/a1")).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        assert_eq!((a.body["objectType"].as_str(), a.body["definition"]["name"]["en-US"].as_str()), (Some("Activity"), Some("Lesson one")));
+        let unknown = get(format!("{XAPI}/activities?activityId=https://learn.example.org/none")).await;
+        assert_eq!(unknown.body, json!({ "id": "https://learn.example.org/none", "objectType": "Activity" }));
+        get(format!("{XAPI}/activities")).await.assert_error(400, "invalid_parameter");
+
+        let p = get(format!("{XAPI}/agents?agent={}", agent_param("ada"))).await;
+        assert_eq!(p.status, 200, "{}", p.text);
+        assert_eq!(p.body["objectType"], "Person");
+        assert_eq!(p.body["mbox"], json!(["mailto:ada@example.org"]));
+        assert_eq!(p.body["name"], json!(["Ada L.", "ada"]));
+        let nobody = get(format!("{XAPI}/agents?agent={}", agent_param("nobody"))).await;
+        assert_eq!((nobody.body["name"].clone(), nobody.body["mbox"].clone()), (json!([]), json!(["mailto:nobody@example.org"])));
+        get(format!("{XAPI}/agents?agent=%7B%7D")).await.assert_error(400, "invalid_xapi_request");
     }
 }

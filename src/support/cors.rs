@@ -10,8 +10,10 @@ use http::{HeaderMap, HeaderValue, Response, StatusCode};
 use super::{exchange::request_id, ApiError, Gate};
 
 pub const CORS_ALLOW_METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
-pub const CORS_ALLOW_HEADERS: &str = "Authorization, Content-Type, Idempotency-Key, X-CSRF-TOKEN, X-Requested-With";
-pub const CORS_EXPOSE_HEADERS: &str = "X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, Idempotency-Replayed";
+// xAPI content runs in browsers: its version, concurrency and language headers too
+pub const CORS_ALLOW_HEADERS: &str =
+    "Authorization, Content-Type, Idempotency-Key, X-CSRF-TOKEN, X-Requested-With, X-Experience-API-Version, If-Match, If-None-Match, Accept-Language";
+pub const CORS_EXPOSE_HEADERS: &str = "X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, Idempotency-Replayed, X-Experience-API-Version, X-Experience-API-Consistent-Through, ETag, Last-Modified";
 
 /// Which origins a response may be read from.
 #[derive(Debug, Clone, Default)]

@@ -248,6 +248,29 @@ pub trait ArrayBounds {
     const BOUNDS: &'static [(&'static str, Option<usize>, Option<usize>)];
     /// Paths of `format: uri` strings.
     const URIS: &'static [&'static str] = &[];
+    /// Paths of numbers with their `minimum` / `maximum`.
+    const RANGES: &'static [(&'static str, Option<f64>, Option<f64>)] = &[];
+}
+
+/// The values at `path` under `value` (`[]` for every item of an array),
+/// with the field names they are reported under.
+fn values_at<'v>(value: &'v serde_json::Value, path: &[&str], at: String, out: &mut Vec<(String, &'v serde_json::Value)>) {
+    match path.split_first() {
+        None => out.push((at, value)),
+        Some((&"[]", rest)) => {
+            if let serde_json::Value::Array(items) = value {
+                for (i, item) in items.iter().enumerate() {
+                    values_at(item, rest, format!("{at}[{i}]"), out);
+                }
+            }
+        }
+        Some((field, rest)) => {
+            if let Some(inner) = value.get(field) {
+                let at = if at.is_empty() { (*field).to_owned() } else { format!("{at}.{field}") };
+                values_at(inner, rest, at, out);
+            }
+        }
+    }
 }
 
 /// An absolute URI as RFC 3986 writes it: a scheme, then only the
@@ -283,55 +306,29 @@ pub fn absolute_uri(s: &str) -> bool {
 }
 
 /// Every string at `path` under `value` that is not an absolute URI.
-fn uri_problems(value: &serde_json::Value, path: &[&str], at: String, out: &mut Vec<FieldProblem>) {
-    match path.split_first() {
-        None => {
-            if let serde_json::Value::String(s) = value
-                && !absolute_uri(s)
-            {
-                out.push(FieldProblem { field: at, problem: "must be an absolute URI (RFC 3986: a scheme, ASCII only)".into() });
-            }
-        }
-        Some((&"[]", rest)) => {
-            if let serde_json::Value::Array(items) = value {
-                for (i, item) in items.iter().enumerate() {
-                    uri_problems(item, rest, format!("{at}[{i}]"), out);
-                }
-            }
-        }
-        Some((field, rest)) => {
-            if let Some(inner) = value.get(field) {
-                let at = if at.is_empty() { (*field).to_owned() } else { format!("{at}.{field}") };
-                uri_problems(inner, rest, at, out);
-            }
+fn uri_problems(value: &serde_json::Value, path: &[&str], out: &mut Vec<FieldProblem>) {
+    let mut found = Vec::new();
+    values_at(value, path, String::new(), &mut found);
+    for (field, v) in found {
+        if let serde_json::Value::String(s) = v
+            && !absolute_uri(s)
+        {
+            out.push(FieldProblem { field, problem: "must be an absolute URI (RFC 3986: a scheme, ASCII only)".into() });
         }
     }
 }
 
 /// Every array at `path` under `value` that breaks its bounds, named as the
 /// field it is (`quiz.questions[2].options`).
-fn bound_problems(value: &serde_json::Value, path: &[&str], at: String, min: Option<usize>, max: Option<usize>, out: &mut Vec<FieldProblem>) {
-    match path.split_first() {
-        None => {
-            if let serde_json::Value::Array(items) = value {
-                if let Some(min) = min.filter(|m| items.len() < *m) {
-                    out.push(FieldProblem { field: at, problem: format!("must have at least {min} items") });
-                } else if let Some(max) = max.filter(|m| items.len() > *m) {
-                    out.push(FieldProblem { field: at, problem: format!("must have at most {max} items, has {}", items.len()) });
-                }
-            }
-        }
-        Some((&"[]", rest)) => {
-            if let serde_json::Value::Array(items) = value {
-                for (i, item) in items.iter().enumerate() {
-                    bound_problems(item, rest, format!("{at}[{i}]"), min, max, out);
-                }
-            }
-        }
-        Some((field, rest)) => {
-            if let Some(inner) = value.get(field) {
-                let at = if at.is_empty() { (*field).to_owned() } else { format!("{at}.{field}") };
-                bound_problems(inner, rest, at, min, max, out);
+fn bound_problems(value: &serde_json::Value, path: &[&str], min: Option<usize>, max: Option<usize>, out: &mut Vec<FieldProblem>) {
+    let mut found = Vec::new();
+    values_at(value, path, String::new(), &mut found);
+    for (field, v) in found {
+        if let serde_json::Value::Array(items) = v {
+            if let Some(min) = min.filter(|m| items.len() < *m) {
+                out.push(FieldProblem { field, problem: format!("must have at least {min} items") });
+            } else if let Some(max) = max.filter(|m| items.len() > *m) {
+                out.push(FieldProblem { field, problem: format!("must have at most {max} items, has {}", items.len()) });
             }
         }
     }
@@ -346,11 +343,24 @@ pub fn parse_json<T: DeserializeOwned + ArrayBounds>(bytes: &[u8]) -> Result<T, 
     let mut problems = Vec::new();
     for (path, min, max) in T::BOUNDS {
         let segments: Vec<&str> = path.split('/').collect();
-        bound_problems(&value, &segments, String::new(), *min, *max, &mut problems);
+        bound_problems(&value, &segments, *min, *max, &mut problems);
     }
     for path in T::URIS {
         let segments: Vec<&str> = path.split('/').collect();
-        uri_problems(&value, &segments, String::new(), &mut problems);
+        uri_problems(&value, &segments, &mut problems);
+    }
+    for (path, min, max) in T::RANGES {
+        let segments: Vec<&str> = path.split('/').collect();
+        let mut found = Vec::new();
+        values_at(&value, &segments, String::new(), &mut found);
+        for (field, v) in found {
+            let Some(n) = v.as_f64() else { continue };
+            if let Some(min) = min.filter(|m| n < *m) {
+                problems.push(FieldProblem { field, problem: format!("must be at least {min}") });
+            } else if let Some(max) = max.filter(|m| n > *m) {
+                problems.push(FieldProblem { field, problem: format!("must be at most {max}") });
+            }
+        }
     }
     if !problems.is_empty() {
         return Err(ApiError::validation(problems));

@@ -7,7 +7,7 @@
 use dropshot::Body;
 use http::{Response, StatusCode};
 use mobieus_api::server::{
-    GetXapiStatementsHeaders, GetXapiStatementsQuery, LearnXapiService, PostXapiStatementsHeaders, PutXapiStatementHeaders,
+    GetXapiActivityHeaders, GetXapiActivityQuery, GetXapiPersonHeaders, GetXapiPersonQuery, GetXapiStatementsHeaders, GetXapiStatementsQuery, LearnXapiService, PostXapiStatementsHeaders, PutXapiStatementHeaders,
     PutXapiStatementQuery,
 };
 use mobieus_api::support::{ApiError, Call, PublicCall, RawBodyBytes};
@@ -18,7 +18,7 @@ use crate::db::Ts;
 use crate::errors::store_error;
 use crate::gate::Principal;
 use crate::store::learn::xapi_statements::{
-    statement_get, statements_head, statements_query, statements_store, PreparedStatement, StatementFilter, StoredStatement,
+    activity_latest, agent_statements, statement_get, statements_head, statements_query, statements_store, PreparedStatement, StatementFilter, StoredStatement,
 };
 use crate::xapi::validate;
 
@@ -33,6 +33,11 @@ const PAGES: &str = "learn_xapi_statements";
 /// A refusal xAPI answers with 400, saying what is wrong.
 fn bad(problem: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_xapi_request", problem)
+}
+
+/// A UUID parameter (`statementId`, `voidedStatementId`, `registration`), lower-cased.
+fn uuid_param(name: &str, value: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(value).map(|u| u.to_string()).map_err(|_| bad(format!("{name}: `{value}` is not a UUID")))
 }
 
 fn answer(status: StatusCode, body: Option<&Value>, headers: &[(&'static str, String)]) -> Result<Response<Body>, ApiError> {
@@ -179,7 +184,56 @@ fn http_date(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
+/// The names statements gave the agent with this key, in the order they
+/// appear (the actor's or the object's).
+fn names_of(statements: &[Value], key: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for s in statements {
+        for role in ["actor", "object"] {
+            if let Some(a) = s.get(role)
+                && validate::agent_key(a).as_deref() == Some(key)
+                && let Some(n) = a.get("name").and_then(Value::as_str)
+                && !names.iter().any(|m| m == n)
+            {
+                names.push(n.to_owned());
+            }
+        }
+    }
+    names
+}
+
 impl LearnXapiService for AppContext {
+    async fn get_xapi_activity(call: &Call<'_, Self>, query: GetXapiActivityQuery, _headers: GetXapiActivityHeaders) -> Result<Response<Body>, ApiError> {
+        let found = activity_latest(&call.context().db, call.principal.tenant_id, &query.activity_id).await.map_err(store_error("activity"))?;
+        let mut activity = found.unwrap_or_else(|| json!({ "id": query.activity_id }));
+        if let Some(obj) = activity.as_object_mut() {
+            obj.insert("objectType".into(), json!("Activity"));
+        }
+        answer(StatusCode::OK, Some(&activity), &[])
+    }
+
+    async fn get_xapi_person(call: &Call<'_, Self>, query: GetXapiPersonQuery, _headers: GetXapiPersonHeaders) -> Result<Response<Body>, ApiError> {
+        let agent: Value = serde_json::from_str(&query.agent).map_err(|_| bad("agent: not JSON (an Agent object)"))?;
+        if agent.get("objectType").and_then(Value::as_str) == Some("Group") {
+            return Err(bad("agent: a Person is asked for by an Agent, not a Group"));
+        }
+        let key = validate::agent_key(&agent).ok_or_else(|| bad("agent: not an Agent with one inverse functional identifier"))?;
+        let statements = agent_statements(&call.context().db, call.principal.tenant_id, &key, 200).await.map_err(store_error("agent"))?;
+        let mut names = names_of(&statements, &key);
+        if let Some(n) = agent.get("name").and_then(Value::as_str)
+            && !names.iter().any(|m| m == n)
+        {
+            names.push(n.to_owned());
+        }
+        let mut person = json!({ "objectType": "Person", "name": names });
+        for ifi in ["mbox", "mbox_sha1sum", "openid", "account"] {
+            if let Some(v) = agent.get(ifi) {
+                person[ifi] = json!([v]);
+            }
+        }
+        answer(StatusCode::OK, Some(&person), &[])
+    }
+
     async fn get_xapi_about(_call: &PublicCall<'_, Self>) -> Result<Response<Body>, ApiError> {
         answer(StatusCode::OK, Some(&json!({ "version": VERSIONS })), &[])
     }
@@ -194,7 +248,8 @@ impl LearnXapiService for AppContext {
         if !statement.is_object() {
             return Err(bad("PUT takes one statement (a JSON object)"));
         }
-        let mut batch = vec![prepare(call, statement, Some(&query.statement_id.to_string()))?];
+        let id = uuid_param("statementId", &query.statement_id)?;
+        let mut batch = vec![prepare(call, statement, Some(&id))?];
         statements_store(&call.context().db, call.principal.tenant_id, &mut batch).await.map_err(store_error("statement"))?;
         answer(StatusCode::NO_CONTENT, None, &[])
     }
@@ -230,8 +285,8 @@ impl LearnXapiService for AppContext {
         }
         let single = match (&query.statement_id, &query.voided_statement_id) {
             (Some(_), Some(_)) => return Err(bad("send statementId or voidedStatementId, not both")),
-            (Some(id), None) => Some((id.to_string(), false)),
-            (None, Some(id)) => Some((id.to_string(), true)),
+            (Some(id), None) => Some((uuid_param("statementId", id)?, false)),
+            (None, Some(id)) => Some((uuid_param("voidedStatementId", id)?, true)),
             (None, None) => None,
         };
         if let Some((id, voided)) = single {
@@ -265,7 +320,7 @@ impl LearnXapiService for AppContext {
             verb: query.verb.clone(),
             activity: query.activity.clone(),
             related_activities: query.related_activities.unwrap_or(false),
-            registration: query.registration.as_ref().map(|r| r.to_string()),
+            registration: query.registration.as_deref().map(|r| uuid_param("registration", r)).transpose()?,
             since: query.since.map(Ts::from),
             until: query.until.map(Ts::from),
         };

@@ -213,3 +213,33 @@ pub async fn statements_query(
         Ok(q.limit(limit).select(StoredStatement::as_select()).load(conn).await?)
     })
 }
+
+/// The object of the newest valid statement whose object is `activity`.
+pub async fn activity_latest(db: &Db, tenant: i64, activity: &str) -> Result<Option<Value>, StoreError> {
+    with_conn!(db, |conn| {
+        let direct = xa::table.filter(xa::tenant_id.eq(tenant).and(xa::activity.eq(activity)).and(xa::direct.eq(true))).select(xa::seq);
+        let found: Option<Json<Value>> = xs::table
+            .filter(xs::tenant_id.eq(tenant).and(xs::voided.eq(false)).and(xs::seq.eq_any(direct)))
+            .order(xs::seq.desc())
+            .select(xs::statement)
+            .first(conn)
+            .await
+            .optional()?;
+        Ok(found.and_then(|s| s.0.get("object").cloned()))
+    })
+}
+
+/// The statements (newest first, at most `limit`) whose actor or object is `agent`.
+pub async fn agent_statements(db: &Db, tenant: i64, agent: &str, limit: i64) -> Result<Vec<Value>, StoreError> {
+    with_conn!(db, |conn| {
+        let direct = xg::table.filter(xg::tenant_id.eq(tenant).and(xg::agent.eq(agent)).and(xg::direct.eq(true))).select(xg::seq);
+        let rows: Vec<Json<Value>> = xs::table
+            .filter(xs::tenant_id.eq(tenant).and(xs::seq.eq_any(direct)))
+            .order(xs::seq.desc())
+            .limit(limit)
+            .select(xs::statement)
+            .load(conn)
+            .await?;
+        Ok(rows.into_iter().map(|j| j.0).collect())
+    })
+}
