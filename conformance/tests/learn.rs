@@ -8,27 +8,6 @@ use mobieus_api::types;
 use mobieus_server::store::users::{user_create, NewUser};
 use serde_json::{json, Value};
 
-/// A course with one module, one lesson and the given activities (raw JSON
-/// bodies); answers (course, module, lesson, activity ids).
-async fn course_with(ts: &TestServer, key: &str, title: &str, activities: &[Value]) -> (i64, i64, i64, Vec<i64>) {
-    let course = ts.post(Some(key), "/api/v1/learn/courses", &json!({ "title": title }), None).await;
-    assert_eq!(course.status, 201, "{}", course.text);
-    let course = course.body["data"]["id"].as_i64().unwrap();
-    let module = ts.post(Some(key), &format!("/api/v1/learn/courses/{course}/modules"), &json!({ "title": "One" }), None).await;
-    assert_eq!(module.status, 201, "{}", module.text);
-    let module = module.body["data"]["id"].as_i64().unwrap();
-    let lesson = ts.post(Some(key), &format!("/api/v1/learn/modules/{module}/lessons"), &json!({ "title": "First" }), None).await;
-    assert_eq!(lesson.status, 201, "{}", lesson.text);
-    let lesson = lesson.body["data"]["id"].as_i64().unwrap();
-    let mut ids = vec![];
-    for a in activities {
-        let r = ts.post(Some(key), &format!("/api/v1/learn/lessons/{lesson}/activities"), a, None).await;
-        assert_eq!(r.status, 201, "{}", r.text);
-        ids.push(r.body["data"]["id"].as_i64().unwrap());
-    }
-    (course, module, lesson, ids)
-}
-
 fn video(title: &str) -> Value {
     json!({ "kind": "video", "title": title, "video": { "url": "https://videos.example.org/a.mp4", "duration_seconds": 60 } })
 }
@@ -184,8 +163,7 @@ async fn an_enrollment_progresses_and_completes_once() {
         let (tenant, key) = ts.tenant_with_key("acme").await;
         let c = ts.client(&key);
         let ada = ts.learner(tenant, "ada").await;
-        let (course, _, lesson, acts) = course_with(
-            &ts,
+        let (course, _, lesson, acts) = ts.course_with(
             &key,
             "Onboarding",
             &[video("Intro"), json!({ "kind": "reading", "title": "Rules", "reading": { "body": "Be kind." } }), quiz(),
@@ -217,7 +195,7 @@ async fn an_enrollment_progresses_and_completes_once() {
         let optional = done(acts[3]).await;
         assert_eq!(optional.body["data"]["progress"]["required_done"], 1, "optional activities do not count");
         // an activity of another course
-        let (_, _, _, other) = course_with(&ts, &key, "Other", &[video("x")]).await;
+        let (_, _, _, other) = ts.course_with(&key, "Other", &[video("x")]).await;
         done(other[0]).await.assert_error(422, "validation_failed");
         done(999_999).await.assert_error(404, "activity_not_found");
 
@@ -270,7 +248,7 @@ async fn concurrent_done_marks_complete_an_enrollment_exactly_once() {
         let ts = TestServer::start(&backend).await;
         let (tenant, key) = ts.tenant_with_key("acme").await;
         let activities: Vec<Value> = (0..6).map(|i| video(&format!("Part {i}"))).collect();
-        let (course, _, _, acts) = course_with(&ts, &key, "Parallel", &activities).await;
+        let (course, _, _, acts) = ts.course_with(&key, "Parallel", &activities).await;
         ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}/publish"), &json!({}), None).await;
         let ada = ts.learner(tenant, "ada").await;
         let e = ts.post(Some(&key), "/api/v1/learn/enrollments", &json!({ "course_id": course, "user_id": ada }), None).await;
@@ -297,7 +275,7 @@ async fn another_tenant_reaches_none_of_the_outline_and_scopes_are_enforced() {
     for backend in backends() {
         let ts = TestServer::start(&backend).await;
         let (tenant, key) = ts.tenant_with_key("acme").await;
-        let (course, module, lesson, acts) = course_with(&ts, &key, "Ours", &[video("a")]).await;
+        let (course, module, lesson, acts) = ts.course_with(&key, "Ours", &[video("a")]).await;
         ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}/publish"), &json!({}), None).await;
         let ada = ts.learner(tenant, "ada").await;
         let e = ts.post(Some(&key), "/api/v1/learn/enrollments", &json!({ "course_id": course, "user_id": ada }), None).await;
@@ -340,7 +318,7 @@ async fn another_tenant_reaches_none_of_the_outline_and_scopes_are_enforced() {
         assert_eq!(ts.get(Some(&other), "/api/v1/learn/courses").await.body["total_count"], 0);
         assert_eq!(ts.get(Some(&other), "/api/v1/learn/enrollments").await.body["total_count"], 0);
         // our learner cannot be enrolled by their key either, nor theirs by ours
-        let (their_course, _, _, _) = course_with(&ts, &other, "Theirs", &[video("b")]).await;
+        let (their_course, _, _, _) = ts.course_with(&other, "Theirs", &[video("b")]).await;
         ts.post(Some(&other), &format!("/api/v1/learn/courses/{their_course}/publish"), &json!({}), None).await;
         ts.post(Some(&other), "/api/v1/learn/enrollments", &json!({ "course_id": their_course, "user_id": ada }), None).await.assert_error(404, "user_not_found");
 
@@ -386,7 +364,7 @@ async fn quiz_attempts_are_scored_limited_and_a_pass_completes_with_one_certific
             .unwrap()
             .into_inner()
             .data;
-        let (course, _, _, acts) = course_with(&ts, &key, "Safety <basics>", &[quiz()]).await;
+        let (course, _, _, acts) = ts.course_with(&key, "Safety <basics>", &[quiz()]).await;
         let set = ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}"), &json!({ "certificate_template_id": template.id }), None).await;
         assert_eq!(set.body["data"]["certificate_template_id"], template.id, "{}", set.text);
         ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}"), &json!({ "certificate_template_id": 999_999 }), None)
@@ -463,7 +441,7 @@ async fn quiz_attempts_are_scored_limited_and_a_pass_completes_with_one_certific
         ts.post(Some(&key), &format!("/api/v1/learn/certificate-templates/{}/delete", template.id), &json!({}), None).await.assert_error(409, "conflict");
 
         // not a quiz; another tenant's attempt
-        let (_, _, _, vids) = course_with(&ts, &key, "Videos", &[video("v")]).await;
+        let (_, _, _, vids) = ts.course_with(&key, "Videos", &[video("v")]).await;
         let r = ts.post(Some(&key), "/api/v1/learn/attempts", &json!({ "enrollment_id": e, "activity_id": vids[0] }), None).await;
         r.assert_error(422, "validation_failed");
         let (_, other) = ts.tenant_with_key("beta").await;
@@ -485,7 +463,7 @@ async fn concurrent_passing_submissions_issue_one_certificate() {
         let template = template.body["data"]["id"].as_i64().unwrap();
         // two quizzes of one question each: the last passing submission completes
         let one = |n: &str| json!({ "kind": "quiz", "title": n, "quiz": { "pass_mark": 100, "questions": [{ "kind": "true_false", "prompt": "?", "correct": true }] } });
-        let (course, _, _, acts) = course_with(&ts, &key, "Race", &[one("a"), one("b"), video("c")]).await;
+        let (course, _, _, acts) = ts.course_with(&key, "Race", &[one("a"), one("b"), video("c")]).await;
         ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}"), &json!({ "certificate_template_id": template }), None).await;
         ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}/publish"), &json!({}), None).await;
         let e = enrolled(&ts, &key, course, ts.learner(tenant, "ada").await).await;
@@ -549,12 +527,12 @@ async fn cohorts_gather_learners_and_the_grant_enrolls_them_in_one_go() {
         let removed = c.remove_learn_cohort_members().id(cohort.id).body(types::CohortMembers::builder().user_ids(vec![users[2], users[3]])).send().await.unwrap().into_inner().data;
         assert_eq!((removed.changed, removed.unchanged), (1, 1));
 
-        let (c1, _, _, _) = course_with(&ts, &key, "One", &[video("a")]).await;
-        let (c2, _, _, _) = course_with(&ts, &key, "Two", &[video("b")]).await;
+        let (c1, _, _, _) = ts.course_with(&key, "One", &[video("a")]).await;
+        let (c2, _, _, _) = ts.course_with(&key, "Two", &[video("b")]).await;
         for id in [c1, c2] {
             ts.post(Some(&key), &format!("/api/v1/learn/courses/{id}/publish"), &json!({}), None).await;
         }
-        let (draft, _, _, _) = course_with(&ts, &key, "Draft", &[video("c")]).await;
+        let (draft, _, _, _) = ts.course_with(&key, "Draft", &[video("c")]).await;
         // all or nothing: a draft course refuses the whole grant
         let refused = ts.post(Some(&key), "/api/v1/learn/cohorts/grant", &json!({ "cohort_ids": [cohort.id], "course_ids": [c1, draft] }), None).await;
         refused.assert_error(422, "validation_failed");
@@ -591,5 +569,161 @@ async fn cohorts_gather_learners_and_the_grant_enrolls_them_in_one_go() {
         let gone = ts.post(Some(&key), &format!("/api/v1/learn/cohorts/by-id/{}/delete", cohort.id), &json!({}), None).await;
         assert_eq!(gone.status, 200);
         assert_eq!(ts.get(Some(&key), "/api/v1/learn/enrollments").await.body["total_count"], 6, "enrollments stay");
+    }
+}
+
+/// The operations the scenarios above reach over raw HTTP (or not at all),
+/// through the generated client: editing and tearing down an outline,
+/// templates, cohorts, and reading an attempt and a certificate back.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_outline_is_edited_reordered_and_torn_down_through_the_generated_client() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (tenant, key) = ts.tenant_with_key("acme").await;
+        let c = ts.client(&key);
+        let template = c
+            .create_learn_certificate_template()
+            .body(types::CertificateTemplateCreate::builder().name("Plain").body("{{learner.name}}"))
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .data;
+        let course = c.create_learn_course().body(types::CourseCreate::builder().title("Draft title")).send().await.unwrap().into_inner().data;
+        let course = c
+            .update_learn_course()
+            .id(course.id)
+            .body(
+                types::CourseUpdate::builder()
+                    .title(Some("Rust at work".try_into().unwrap()))
+                    .summary(Some("From zero.".try_into().unwrap()))
+                    .certificate_template_id(Some(template.id)),
+            )
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .data;
+        assert_eq!((course.title.as_str(), course.summary.as_deref(), course.certificate_template_id), ("Rust at work", Some("From zero."), Some(template.id)));
+        let cleared = c.update_learn_course().id(course.id).body(types::CourseUpdate::builder().clear(Some(vec![types::CourseUpdateClearItem::Summary]))).send().await.unwrap().into_inner().data;
+        assert_eq!((cleared.summary, cleared.title.as_str()), (None, "Rust at work"));
+
+        // modules and lessons: get, update, reorder, list
+        let module = c.create_learn_module().id(course.id).body(types::ModuleCreate::builder().title("Basics")).send().await.unwrap().into_inner().data;
+        let module = c.update_learn_module().id(module.id).body(types::ModuleUpdate::builder().title(Some("Foundations".try_into().unwrap()))).send().await.unwrap().into_inner().data;
+        assert_eq!(c.get_learn_module().id(module.id).send().await.unwrap().into_inner().data.title, "Foundations");
+        let lesson = |title: &'static str| {
+            let c = &c;
+            async move { c.create_learn_lesson().id(module.id).body(types::LessonCreate::builder().title(title)).send().await.unwrap().into_inner().data }
+        };
+        let (l1, l2, l3) = (lesson("Ownership").await, lesson("Borrowing").await, lesson("Lifetimes").await);
+        assert_eq!((l1.position, l3.position, l3.module_id), (1, 3, module.id));
+        let order = c.reorder_learn_lessons().id(module.id).body(types::ReorderLessons::builder().lesson_ids(vec![l3.id, l1.id, l2.id])).send().await.unwrap().into_inner();
+        assert_eq!(order.data.iter().map(|l| l.id).collect::<Vec<_>>(), vec![l3.id, l1.id, l2.id]);
+        let listed = c.list_learn_lessons().id(module.id).send().await.unwrap().into_inner();
+        assert_eq!((listed.total_count, listed.data.iter().map(|l| l.position).collect::<Vec<_>>()), (3, vec![1, 2, 3]));
+        let l1 = c.update_learn_lesson().id(l1.id).body(types::LessonUpdate::builder().summary(Some("Who frees what.".try_into().unwrap()))).send().await.unwrap().into_inner().data;
+        assert_eq!(c.get_learn_lesson().id(l1.id).send().await.unwrap().into_inner().data.summary.as_deref(), Some("Who frees what."));
+        let l1 = c.update_learn_lesson().id(l1.id).body(types::LessonUpdate::builder().clear(Some(vec![types::LessonUpdateClearItem::Summary]))).send().await.unwrap().into_inner().data;
+        assert_eq!(l1.summary, None);
+
+        // activities: create each non-graded kind, reorder, get
+        let activity = |body: types::builder::ActivityCreate| {
+            let c = &c;
+            async move { c.create_learn_activity().id(l1.id).body(body).send().await.unwrap().into_inner().data }
+        };
+        let video = activity(
+            types::ActivityCreate::builder()
+                .kind(types::ActivityKind::Video)
+                .title("Watch")
+                .video(Some(types::VideoContent::builder().url("https://videos.example.org/own.mp4").duration_seconds(Some(90)).try_into().unwrap())),
+        )
+        .await;
+        let reading = activity(
+            types::ActivityCreate::builder().kind(types::ActivityKind::Reading).title("Read").reading(Some(types::ReadingContent::builder().body("# Moves").try_into().unwrap())),
+        )
+        .await;
+        let task = activity(
+            types::ActivityCreate::builder()
+                .kind(types::ActivityKind::Assignment)
+                .title("Hand in")
+                .required(Some(false))
+                .assignment(Some(types::AssignmentContent::builder().instructions("Write a linked list.").try_into().unwrap())),
+        )
+        .await;
+        assert_eq!((video.kind, video.video.as_ref().map(|v| v.duration_seconds), task.required), (types::ActivityKind::Video, Some(Some(90)), false));
+        let order = c.reorder_learn_activities().id(l1.id).body(types::ReorderActivities::builder().activity_ids(vec![reading.id, task.id, video.id])).send().await.unwrap().into_inner();
+        assert_eq!(order.data.iter().map(|a| a.id).collect::<Vec<_>>(), vec![reading.id, task.id, video.id]);
+        let got = c.get_learn_activity().id(reading.id).send().await.unwrap().into_inner().data;
+        assert_eq!((got.position, got.reading.map(|r| r.body.to_string())), (1, Some("# Moves".to_owned())));
+
+        // a quiz attempt read back, marks done, a certificate read back
+        let quiz: types::ActivityCreate = serde_json::from_value(json!({ "kind": "quiz", "title": "Check", "quiz": { "pass_mark": 100, "questions": [
+            { "kind": "true_false", "prompt": "Moves copy?", "correct": false }
+        ] } }))
+        .unwrap();
+        let quiz = c.create_learn_activity().id(l1.id).body(quiz).send().await.unwrap().into_inner().data;
+        c.publish_learn_course().id(course.id).send().await.unwrap();
+        let ada = ts.learner(tenant, "ada").await;
+        let e = c.create_learn_enrollment().body(types::EnrollmentCreate::builder().course_id(course.id).user_id(ada)).send().await.unwrap().into_inner().data;
+        for done in [reading.id, video.id] {
+            let r = c.mark_learn_activity_done().id(e.id).body(types::ActivityDone::builder().activity_id(done)).send().await.unwrap().into_inner().data;
+            assert_eq!(r.status, types::EnrollmentStatus::Active);
+        }
+        let attempt = c.start_learn_attempt().body(types::AttemptStart::builder().enrollment_id(e.id).activity_id(quiz.id)).send().await.unwrap().into_inner().data;
+        let answer = types::AttemptAnswer::builder().question(1).value(Some(false)).try_into().unwrap();
+        c.submit_learn_attempt().id(attempt.id).body(types::AttemptSubmit::builder().answers(vec![answer])).send().await.unwrap();
+        let read = c.get_learn_attempt().id(attempt.id).send().await.unwrap().into_inner().data;
+        assert_eq!((read.status, read.passed, read.score, read.number), (types::AttemptStatus::Submitted, Some(true), Some(1), 1));
+        let e = c.get_learn_enrollment().id(e.id).send().await.unwrap().into_inner().data;
+        assert_eq!((e.status, e.progress.required_done, e.progress.required_total), (types::EnrollmentStatus::Completed, 3, 3));
+        let cert = c.list_learn_certificates().send().await.unwrap().into_inner().data.remove(0);
+        let again = c.get_learn_certificate().id(cert.id).send().await.unwrap().into_inner().data;
+        assert_eq!((again.code, again.enrollment_id, again.template_id, again.html), (cert.code, e.id, template.id, "ada".to_owned()));
+
+        // templates: list, update, get; one certificates came from stays
+        let spare = c.create_learn_certificate_template().body(types::CertificateTemplateCreate::builder().name("Spare").body("x")).send().await.unwrap().into_inner().data;
+        let templates = c.list_learn_certificate_templates().send().await.unwrap().into_inner();
+        assert_eq!((templates.total_count, templates.data.len()), (2, 2));
+        c.update_learn_certificate_template()
+            .id(spare.id)
+            .body(types::CertificateTemplateUpdate::builder().name(Some("Formal".try_into().unwrap())).body(Some("<b>{{course.title}}</b>".try_into().unwrap())))
+            .send()
+            .await
+            .unwrap();
+        let spare = c.get_learn_certificate_template().id(spare.id).send().await.unwrap().into_inner().data;
+        assert_eq!((spare.name.as_str(), spare.body.as_str()), ("Formal", "<b>{{course.title}}</b>"));
+        let deleted = c.delete_learn_certificate_template().id(spare.id).send().await.unwrap().into_inner().data;
+        assert_eq!((deleted.id, deleted.deleted), (spare.id, true));
+        assert!(c.delete_learn_certificate_template().id(template.id).send().await.is_err(), "a template certificates came from stays");
+
+        // cohorts: list, update (and clear), delete
+        let cohort = c.create_learn_cohort().body(types::CohortCreate::builder().name("Autumn")).send().await.unwrap().into_inner().data;
+        let cohort = c
+            .update_learn_cohort()
+            .id(cohort.id)
+            .body(types::CohortUpdate::builder().description(Some("Late starters".try_into().unwrap())).external_id(Some("entra-7".try_into().unwrap())))
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .data;
+        assert_eq!((cohort.description.as_deref(), cohort.external_id.as_deref()), (Some("Late starters"), Some("entra-7")));
+        let cohort = c.update_learn_cohort().id(cohort.id).body(types::CohortUpdate::builder().clear(Some(vec![types::CohortUpdateClearItem::ExternalId]))).send().await.unwrap().into_inner().data;
+        assert_eq!((cohort.external_id, cohort.description.as_deref()), (None, Some("Late starters")));
+        assert_eq!(c.list_learn_cohorts().send().await.unwrap().into_inner().data.iter().map(|k| k.id).collect::<Vec<_>>(), vec![cohort.id]);
+        c.delete_learn_cohort().id(cohort.id).send().await.unwrap();
+        assert_eq!(c.list_learn_cohorts().send().await.unwrap().into_inner().total_count, 0);
+
+        // tearing down: lesson, module, then the course once no enrollment is active
+        let doomed = lesson("Unsafe").await;
+        assert_eq!(c.delete_learn_lesson().id(doomed.id).send().await.unwrap().into_inner().data.id, doomed.id);
+        assert_eq!(c.list_learn_lessons().id(module.id).send().await.unwrap().into_inner().total_count, 3);
+        let extra = c.create_learn_module().id(course.id).body(types::ModuleCreate::builder().title("Extras")).send().await.unwrap().into_inner().data;
+        c.delete_learn_module().id(extra.id).send().await.unwrap();
+        assert_eq!(c.list_learn_modules().id(course.id).send().await.unwrap().into_inner().total_count, 1);
+        let gone = c.delete_learn_course().id(course.id).send().await.unwrap().into_inner().data;
+        assert_eq!((gone.object.as_str(), gone.id), ("learn_course", course.id));
+        ts.get(Some(&key), &format!("/api/v1/learn/courses/{}", course.id)).await.assert_error(404, "course_not_found");
     }
 }

@@ -76,23 +76,6 @@ async fn upload(ts: &TestServer, key: &str, bytes: Vec<u8>) -> Reply {
     Reply::from(r).await
 }
 
-/// A published course with one lesson holding `activities`; answers the
-/// course and the activity ids.
-async fn course_with(ts: &TestServer, key: &str, activities: &[Value]) -> (i64, Vec<i64>) {
-    let course = ts.post(Some(key), "/api/v1/learn/courses", &json!({ "title": "Safety" }), None).await.body["data"]["id"].as_i64().unwrap();
-    let module = ts.post(Some(key), &format!("/api/v1/learn/courses/{course}/modules"), &json!({ "title": "M" }), None).await;
-    let module = module.body["data"]["id"].as_i64().unwrap();
-    let lesson = ts.post(Some(key), &format!("/api/v1/learn/modules/{module}/lessons"), &json!({ "title": "L" }), None).await;
-    let lesson = lesson.body["data"]["id"].as_i64().unwrap();
-    let mut ids = vec![];
-    for a in activities {
-        let r = ts.post(Some(key), &format!("/api/v1/learn/lessons/{lesson}/activities"), a, None).await;
-        assert_eq!(r.status, 201, "{}", r.text);
-        ids.push(r.body["data"]["id"].as_i64().unwrap());
-    }
-    (course, ids)
-}
-
 async fn publish_and_enroll(ts: &TestServer, key: &str, course: i64, user: i64) -> i64 {
     let p = ts.post(Some(key), &format!("/api/v1/learn/courses/{course}/publish"), &json!({}), None).await;
     assert_eq!(p.status, 200, "{}", p.text);
@@ -129,8 +112,8 @@ async fn packages_are_checked_parsed_and_stored_only_when_sound() {
             .collect();
         assert_eq!(items, vec![("PART".into(), 1, Value::Null), ("I-A".into(), 2, json!("sco/a.html")), ("I-B".into(), 2, json!("sco/b.html?lang=en"))]);
         let id2004 = d["id"].as_i64().unwrap();
-        let got = ts.get(Some(&key), &format!("/api/v1/learn/scorm-packages/{id2004}")).await;
-        assert_eq!(got.body["data"]["scos"][1]["identifier"], "SCO-B", "{}", got.text);
+        let got = c.get_learn_scorm_package().id(id2004).send().await.unwrap().into_inner().data;
+        assert_eq!((got.scos[1].identifier.as_str(), got.organizations[0].items.len()), ("SCO-B", 3));
 
         // every refusal is a 422 naming what is wrong, and stores nothing
         let zeros = vec![0u8; 8 * 1024 * 1024];
@@ -157,11 +140,11 @@ async fn packages_are_checked_parsed_and_stored_only_when_sound() {
         }
         let big = upload(&ts, &key, vec![b'x'; 50 * 1024 * 1024 + 1]).await;
         big.assert_error(413, "payload_too_large");
-        let list = ts.get(Some(&key), "/api/v1/learn/scorm-packages").await;
-        assert_eq!(list.body["total_count"], 2, "{}", list.text);
-        let only = ts.get(Some(&key), "/api/v1/learn/scorm-packages?version=1.2").await;
-        assert_eq!((only.body["total_count"].as_i64(), only.body["data"][0]["id"].as_i64()), (Some(1), Some(p12.id)));
-        assert!(only.body["data"][0].get("organizations").is_none(), "lists leave the structure out");
+        assert_eq!(c.list_learn_scorm_packages().send().await.unwrap().into_inner().total_count, 2);
+        let only = c.list_learn_scorm_packages().version(types::ScormVersion::X12).send().await.unwrap().into_inner();
+        assert_eq!((only.total_count, only.data.iter().map(|p| p.id).collect::<Vec<_>>()), (1, vec![p12.id]));
+        let raw = ts.get(Some(&key), "/api/v1/learn/scorm-packages?version=1.2").await;
+        assert!(raw.body["data"][0].get("organizations").is_none(), "lists leave the structure out");
         assert_eq!(ts.events_of(&key, "learn.scorm_package.created").await.len(), 2);
     }
 }
@@ -175,7 +158,7 @@ async fn sco_results_complete_scorm_activities_and_a_used_package_stays() {
         let p2004 = upload(&ts, &key, package_2004()).await.body["data"]["id"].as_i64().unwrap();
 
         // the activity's package and SCO are checked
-        let (course, _) = course_with(&ts, &key, &[]).await;
+        let (course, _, _, _) = ts.course_with(&key, "Safety", &[]).await;
         let lesson = ts.get(Some(&key), &format!("/api/v1/learn/courses/{course}")).await.body["data"]["modules"][0]["lessons"][0]["id"].as_i64().unwrap();
         let add = |body: Value| {
             let (ts, key) = (&ts, &key);
@@ -210,36 +193,41 @@ async fn sco_results_complete_scorm_activities_and_a_used_package_stays() {
         record(json!({ "activity_id": both, "completion_status": "completed" })).await.assert_error(422, "validation_failed");
         record(json!({ "activity_id": single, "lesson_status": "passed", "score_raw": 120, "score_max": 100 })).await.assert_error(422, "validation_failed");
 
-        // 1.2: incomplete, then passed
-        let r = record(json!({ "activity_id": single, "lesson_status": "incomplete", "score_raw": 40, "score_min": 0, "score_max": 100 })).await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        assert_eq!((r.body["data"]["result"]["done"].as_bool(), r.body["data"]["enrollment"]["progress"]["required_done"].as_i64()), (Some(false), Some(0)));
-        let r = record(json!({ "activity_id": single, "lesson_status": "passed", "score_raw": 90, "score_min": 0, "score_max": 100 })).await;
-        assert_eq!((r.body["data"]["result"]["done"].as_bool(), r.body["data"]["enrollment"]["progress"]["required_done"].as_i64()), (Some(true), Some(1)), "{}", r.text);
-        assert_eq!(r.body["data"]["result"]["sco"], "RES-1");
+        // 1.2: incomplete, then passed (through the generated client)
+        let c = ts.client(&key);
+        let report = |body: types::builder::ScormResultInput| {
+            let c = &c;
+            async move { c.record_learn_scorm_result().id(e).body(body).send().await.unwrap().into_inner().data }
+        };
+        let scored = |status, raw: f64| {
+            types::ScormResultInput::builder().activity_id(single).lesson_status(Some(status)).score_raw(Some(raw)).score_min(Some(0.0)).score_max(Some(100.0))
+        };
+        let r = report(scored(types::ScormLessonStatus::Incomplete, 40.0)).await;
+        assert_eq!((r.result.done, r.enrollment.progress.required_done), (false, 0));
+        let r = report(scored(types::ScormLessonStatus::Passed, 90.0)).await;
+        assert_eq!((r.result.done, r.enrollment.progress.required_done, r.result.sco.as_str()), (true, 1, "RES-1"));
 
         // 2004 with no SCO named: every SCO of the package must be done
-        let r = record(json!({ "activity_id": both, "sco": "SCO-A", "completion_status": "completed", "score_scaled": 0.8 })).await;
-        assert_eq!(r.body["data"]["enrollment"]["status"], "active", "{}", r.text);
-        let r = record(json!({ "activity_id": both, "sco": "SCO-B", "completion_status": "incomplete", "success_status": "passed" })).await;
-        assert_eq!((r.body["data"]["enrollment"]["status"].as_str(), r.body["data"]["enrollment"]["progress"]["percent"].as_i64()), (Some("completed"), Some(100)), "{}", r.text);
+        let sco = |name: &str| types::ScormResultInput::builder().activity_id(both).sco(Some(name.try_into().unwrap()));
+        let r = report(sco("SCO-A").completion_status(Some(types::ScormCompletionStatus::Completed)).score_scaled(Some(0.8))).await;
+        assert_eq!((r.enrollment.status, r.result.score_scaled), (types::EnrollmentStatus::Active, Some(0.8)));
+        let r = report(sco("SCO-B").completion_status(Some(types::ScormCompletionStatus::Incomplete)).success_status(Some(types::ScormSuccessStatus::Passed))).await;
+        assert_eq!((r.enrollment.status, r.enrollment.progress.percent), (types::EnrollmentStatus::Completed, 100));
         assert_eq!(ts.events_of(&key, "learn.course.completed").await.len(), 1);
         assert_eq!(ts.events_of(&key, "learn.scorm_result.recorded").await.len(), 4);
 
-        let results = ts.get(Some(&key), &format!("/api/v1/learn/enrollments/{e}/scorm-results?limit=2")).await;
-        assert_eq!((results.body["total_count"].as_i64(), results.body["has_more"].as_bool()), (Some(3), Some(true)), "{}", results.text);
-        let next = results.body["next_cursor"].as_str().unwrap();
-        let rest = ts.get(Some(&key), &format!("/api/v1/learn/enrollments/{e}/scorm-results?cursor={next}")).await;
-        assert_eq!(rest.body["data"][0]["sco"], "RES-1", "{}", rest.text);
-        assert_eq!(rest.body["data"][0]["score_raw"], 90.0);
+        let results = c.list_learn_scorm_results().id(e).limit(std::num::NonZeroU64::new(2).unwrap()).send().await.unwrap().into_inner();
+        assert_eq!((results.total_count, results.has_more), (3, true));
+        let rest = c.list_learn_scorm_results().id(e).cursor(results.next_cursor.unwrap()).send().await.unwrap().into_inner();
+        assert_eq!((rest.data[0].sco.as_str(), rest.data[0].score_raw), ("RES-1", Some(90.0)));
 
         // a package in use stays; once its activity is gone it can go
         let r = ts.post(Some(&key), &format!("/api/v1/learn/scorm-packages/{p12}/delete"), &json!({}), None).await;
         r.assert_error(409, "conflict");
         assert!(r.text.contains(&single.to_string()), "{}", r.text);
-        ts.post(Some(&key), &format!("/api/v1/learn/activities/{single}/delete"), &json!({}), None).await;
-        let r = ts.post(Some(&key), &format!("/api/v1/learn/scorm-packages/{p12}/delete"), &json!({}), None).await;
-        assert_eq!((r.status, r.body["data"]["object"].as_str()), (200, Some("learn_scorm_package")), "{}", r.text);
+        c.delete_learn_activity().id(single).send().await.unwrap();
+        let gone = c.delete_learn_scorm_package().id(p12).send().await.unwrap().into_inner().data;
+        assert_eq!((gone.object.as_str(), gone.id, gone.deleted), ("learn_scorm_package", p12, true));
         ts.get(Some(&key), &format!("/api/v1/learn/scorm-packages/{p12}")).await.assert_error(404, "scorm_package_not_found");
     }
 }
@@ -250,7 +238,7 @@ async fn concurrent_sco_reports_complete_once() {
         let ts = TestServer::start(&backend).await;
         let (tenant, key) = ts.tenant_with_key("acme").await;
         let p = upload(&ts, &key, package_2004()).await.body["data"]["id"].as_i64().unwrap();
-        let (course, acts) = course_with(&ts, &key, &[json!({ "kind": "scorm", "title": "Fire", "scorm": { "package_id": p } })]).await;
+        let (course, _, _, acts) = ts.course_with(&key, "Safety", &[json!({ "kind": "scorm", "title": "Fire", "scorm": { "package_id": p } })]).await;
         let ada = ts.learner(tenant, "ada").await;
         let e = publish_and_enroll(&ts, &key, course, ada).await;
         let reports = (0..12).map(|i| {
@@ -274,32 +262,41 @@ async fn live_sessions_are_scheduled_changed_cancelled_and_attendance_completes(
         let ts = TestServer::start(&backend).await;
         let (tenant, key) = ts.tenant_with_key("acme").await;
         let host = ts.learner(tenant, "host").await;
-        let (course, _) = course_with(&ts, &key, &[]).await;
+        let (course, _, _, _) = ts.course_with(&key, "Safety", &[]).await;
         let now = chrono::Utc::now();
-        let schedule = |title: &str, starts: chrono::DateTime<chrono::Utc>| {
-            let (ts, key) = (&ts, &key);
-            let body = json!({ "course_id": course, "title": title, "starts_at": starts, "duration_minutes": 60, "host_user_id": host, "join_url": "https://meet.example.org/x" });
-            async move { ts.post(Some(key), "/api/v1/learn/live-sessions", &body, None).await }
+        let c = ts.client(&key);
+        let schedule = |title: &'static str, starts: chrono::DateTime<chrono::Utc>| {
+            let c = &c;
+            let body = types::LiveSessionCreate::builder()
+                .course_id(course)
+                .title(title)
+                .starts_at(starts)
+                .duration_minutes(60)
+                .host_user_id(host)
+                .join_url("https://meet.example.org/x");
+            async move {
+                let r = c.schedule_learn_live_session().body(body).send().await.unwrap();
+                assert_eq!(r.status().as_u16(), 201);
+                r.into_inner().data
+            }
         };
         let held = schedule("Held", now - chrono::TimeDelta::hours(2)).await;
-        assert_eq!(held.status, 201, "{}", held.text);
-        let held = held.body["data"]["id"].as_i64().unwrap();
-        let running = schedule("Running", now - chrono::TimeDelta::minutes(30)).await.body["data"]["id"].as_i64().unwrap();
-        let later = schedule("Later", now + chrono::TimeDelta::days(3)).await.body["data"]["id"].as_i64().unwrap();
+        assert_eq!((held.status, held.host_user_id, held.ends_at - held.starts_at), (types::LiveSessionStatus::Scheduled, host, chrono::TimeDelta::hours(1)));
+        let held = held.id;
+        let running = schedule("Running", now - chrono::TimeDelta::minutes(30)).await.id;
+        let later = schedule("Later", now + chrono::TimeDelta::days(3)).await.id;
         let r = ts.post(Some(&key), "/api/v1/learn/live-sessions", &json!({ "course_id": course, "title": "x", "starts_at": now, "duration_minutes": 60, "host_user_id": 999999, "join_url": "https://m.example.org" }), None).await;
         r.assert_error(422, "validation_failed");
         assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "host_user_id");
         ts.post(Some(&key), "/api/v1/learn/live-sessions", &json!({ "course_id": 999999, "title": "x", "starts_at": now, "duration_minutes": 60, "host_user_id": host, "join_url": "https://m.example.org" }), None).await.assert_error(404, "course_not_found");
 
         // in the order they take place; upcoming = not yet ended
-        let c = ts.client(&key);
         let all = c.list_learn_live_sessions().course(course).limit(std::num::NonZeroU64::new(2).unwrap()).send().await.unwrap().into_inner();
         assert_eq!((all.total_count, all.data.iter().map(|s| s.id).collect::<Vec<_>>()), (3, vec![held, running]));
         let rest = c.list_learn_live_sessions().course(course).cursor(all.next_cursor.unwrap()).send().await.unwrap().into_inner();
         assert_eq!(rest.data.iter().map(|s| s.id).collect::<Vec<_>>(), vec![later]);
-        let upcoming = ts.get(Some(&key), "/api/v1/learn/live-sessions?upcoming=true").await;
-        let ids: Vec<i64> = upcoming.body["data"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
-        assert_eq!(ids, vec![running, later], "{}", upcoming.text);
+        let upcoming = c.list_learn_live_sessions().upcoming(true).send().await.unwrap().into_inner();
+        assert_eq!(upcoming.data.iter().map(|s| s.id).collect::<Vec<_>>(), vec![running, later]);
 
         // a join URL is an absolute, ASCII URI (format: uri), checked like every such field
         let r = ts.post(Some(&key), &format!("/api/v1/learn/live-sessions/{later}"), &json!({ "join_url": "https://\u{cf}" }), None).await;
@@ -311,15 +308,26 @@ async fn live_sessions_are_scheduled_changed_cancelled_and_attendance_completes(
         assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], "duration_minutes", "{}", r.text);
 
         // reschedule moves its end; recording by URL or by file
-        let r = ts.post(Some(&key), &format!("/api/v1/learn/live-sessions/{later}"), &json!({ "duration_minutes": 90 }), None).await;
-        let (s, e) = (r.body["data"]["starts_at"].as_str().unwrap(), r.body["data"]["ends_at"].as_str().unwrap());
-        let span = chrono::DateTime::parse_from_rfc3339(e).unwrap() - chrono::DateTime::parse_from_rfc3339(s).unwrap();
-        assert_eq!(span.num_minutes(), 90, "{}", r.text);
-        let r = ts.post(Some(&key), &format!("/api/v1/learn/live-sessions/{held}/recording"), &json!({ "url": "https://videos.example.org/held.mp4" }), None).await;
-        assert_eq!(r.body["data"]["recording_url"], "https://videos.example.org/held.mp4", "{}", r.text);
+        let moved = c
+            .update_learn_live_session()
+            .id(later)
+            .body(types::LiveSessionUpdate::builder().duration_minutes(Some(90.try_into().unwrap())).title(Some("Later, longer".try_into().unwrap())))
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .data;
+        assert_eq!((moved.ends_at - moved.starts_at, moved.title.as_str()), (chrono::TimeDelta::minutes(90), "Later, longer"));
+        assert_eq!(c.get_learn_live_session().id(later).send().await.unwrap().into_inner().data.duration_minutes, 90);
+        let recording = |body: types::builder::LiveRecordingInput| {
+            let c = &c;
+            async move { c.attach_learn_live_recording().id(held).body(body).send().await.unwrap().into_inner().data }
+        };
+        let r = recording(types::LiveRecordingInput::builder().url(Some("https://videos.example.org/held.mp4".try_into().unwrap()))).await;
+        assert_eq!(r.recording_url.as_deref(), Some("https://videos.example.org/held.mp4"));
         let file = mobieus_server::store::files::file_create(ts.db(), tenant, None, "held.mp4", "video/mp4", b"mp4").await.unwrap();
-        let r = ts.post(Some(&key), &format!("/api/v1/learn/live-sessions/{held}/recording"), &json!({ "file_id": file.id }), None).await;
-        assert_eq!((r.body["data"]["recording_file_id"].as_i64(), &r.body["data"]["recording_url"]), (Some(file.id), &Value::Null), "{}", r.text);
+        let r = recording(types::LiveRecordingInput::builder().file_id(Some(file.id))).await;
+        assert_eq!((r.recording_file_id, r.recording_url), (Some(file.id), None));
         ts.post(Some(&key), &format!("/api/v1/learn/live-sessions/{held}/recording"), &json!({}), None).await.assert_error(422, "validation_failed");
         ts.post(Some(&key), &format!("/api/v1/learn/live-sessions/{held}/recording"), &json!({ "file_id": 999999 }), None).await.assert_error(422, "validation_failed");
 
@@ -328,7 +336,7 @@ async fn live_sessions_are_scheduled_changed_cancelled_and_attendance_completes(
         let live = ts.post(Some(&key), &format!("/api/v1/learn/lessons/{lesson}/activities"), &json!({ "kind": "live", "title": "Held", "live": { "session_id": held } }), None).await;
         assert_eq!(live.status, 201, "{}", live.text);
         let live = live.body["data"]["id"].as_i64().unwrap();
-        let (other_course, _) = course_with(&ts, &key, &[]).await;
+        let (other_course, _, _, _) = ts.course_with(&key, "Safety", &[]).await;
         let elsewhere = ts.get(Some(&key), &format!("/api/v1/learn/courses/{other_course}")).await.body["data"]["modules"][0]["lessons"][0]["id"].as_i64().unwrap();
         let r = ts.post(Some(&key), &format!("/api/v1/learn/lessons/{elsewhere}/activities"), &json!({ "kind": "live", "title": "x", "live": { "session_id": held } }), None).await;
         r.assert_error(422, "validation_failed");
@@ -343,26 +351,36 @@ async fn live_sessions_are_scheduled_changed_cancelled_and_attendance_completes(
             async move { ts.post(Some(key), &format!("/api/v1/learn/live-sessions/{session}/attendance"), &json!({ "enrollment_ids": ids }), None).await }
         };
         attend(later, json!([e1])).await.assert_error(409, "conflict");
-        let r = attend(held, json!([e1, e2, e1])).await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        assert_eq!(r.body["data"], json!({ "session_id": held, "recorded": 2, "already_recorded": 0, "completed_enrollment_ids": [e1, e2] }));
-        let r = attend(held, json!([e2])).await;
-        assert_eq!((r.body["data"]["recorded"].as_i64(), r.body["data"]["already_recorded"].as_i64()), (Some(0), Some(1)));
-        let got = ts.get(Some(&key), &format!("/api/v1/learn/enrollments/{e1}")).await;
-        assert_eq!(got.body["data"]["status"], "completed", "{}", got.text);
+        let present = |ids: Vec<i64>| {
+            let c = &c;
+            async move {
+                let body = types::LiveAttendanceInput::builder().enrollment_ids(ids);
+                c.record_learn_live_attendance().id(held).body(body).send().await.unwrap().into_inner().data
+            }
+        };
+        let r = present(vec![e1, e2, e1]).await;
+        assert_eq!((r.session_id, r.recorded, r.already_recorded, r.completed_enrollment_ids), (held, 2, 0, vec![e1, e2]));
+        let r = present(vec![e2]).await;
+        assert_eq!((r.recorded, r.already_recorded), (0, 1));
+        assert_eq!(c.get_learn_enrollment().id(e1).send().await.unwrap().into_inner().data.status, types::EnrollmentStatus::Completed);
         let r = attend(held, json!([e1, 999999])).await;
         r.assert_error(422, "validation_failed");
         assert!(r.text.contains("999999"), "{}", r.text);
-        let list = ts.get(Some(&key), &format!("/api/v1/learn/live-sessions/{held}/attendance")).await;
-        assert_eq!((list.body["total_count"].as_i64(), list.body["data"][0]["user_id"].as_i64()), (Some(2), Some(ada)), "{}", list.text);
-        assert_eq!(ts.get(Some(&key), &format!("/api/v1/learn/live-sessions/{held}")).await.body["data"]["attendee_count"], 2);
+        let list = c.list_learn_live_attendance().id(held).send().await.unwrap().into_inner();
+        assert_eq!((list.total_count, list.data.iter().map(|a| (a.enrollment_id, a.user_id)).collect::<Vec<_>>()), (2, vec![(e1, ada), (e2, grace)]));
+        assert_eq!(c.get_learn_live_session().id(held).send().await.unwrap().into_inner().data.attendee_count, 2);
         assert_eq!(ts.events_of(&key, "learn.live_session.attended").await.len(), 2);
 
         // cancelled: stays cancelled, refuses changes and attendance
-        let r = ts.post(Some(&key), &format!("/api/v1/learn/live-sessions/{running}/cancel"), &json!({ "reason": "Host ill" }), None).await;
-        assert_eq!((r.body["data"]["status"].as_str(), r.body["data"]["cancel_reason"].as_str()), (Some("cancelled"), Some("Host ill")), "{}", r.text);
-        let again = ts.post(Some(&key), &format!("/api/v1/learn/live-sessions/{running}/cancel"), &json!({}), None).await;
-        assert_eq!(again.body["data"]["cancelled_at"], r.body["data"]["cancelled_at"]);
+        let cancel = |reason: Option<&str>| {
+            let c = &c;
+            let body = types::LiveSessionCancel::builder().reason(reason.map(|r| r.try_into().unwrap()));
+            async move { c.cancel_learn_live_session().id(running).body(body).send().await.unwrap().into_inner().data }
+        };
+        let r = cancel(Some("Host ill")).await;
+        assert_eq!((r.status, r.cancel_reason.as_deref()), (types::LiveSessionStatus::Cancelled, Some("Host ill")));
+        let again = cancel(None).await;
+        assert_eq!((again.cancelled_at, again.cancel_reason), (r.cancelled_at, r.cancel_reason));
         ts.post(Some(&key), &format!("/api/v1/learn/live-sessions/{running}"), &json!({ "title": "x" }), None).await.assert_error(409, "conflict");
         attend(running, json!([e1])).await.assert_error(409, "conflict");
         assert_eq!(ts.events_of(&key, "learn.live_session.cancelled").await.len(), 1);
@@ -375,7 +393,7 @@ async fn another_tenant_reaches_no_package_session_or_result_and_scopes_hold() {
         let ts = TestServer::start(&backend).await;
         let (tenant, key) = ts.tenant_with_key("acme").await;
         let p = upload(&ts, &key, package_12()).await.body["data"]["id"].as_i64().unwrap();
-        let (course, acts) = course_with(&ts, &key, &[json!({ "kind": "scorm", "title": "Intro", "scorm": { "package_id": p } })]).await;
+        let (course, _, _, acts) = ts.course_with(&key, "Safety", &[json!({ "kind": "scorm", "title": "Intro", "scorm": { "package_id": p } })]).await;
         let ada = ts.learner(tenant, "ada").await;
         let e = publish_and_enroll(&ts, &key, course, ada).await;
         let s = ts.post(Some(&key), "/api/v1/learn/live-sessions", &json!({ "course_id": course, "title": "x", "starts_at": chrono::Utc::now(), "duration_minutes": 30, "host_user_id": ada, "join_url": "https://m.example.org" }), None).await;

@@ -111,6 +111,24 @@ impl TestServer {
         mobieus_server::store::users::user_create(self.db(), tenant, &user).await.expect("user").id
     }
 
+    /// A draft course titled `title` with one module and one lesson holding
+    /// `activities` (raw JSON bodies); answers (course, module, lesson,
+    /// activity ids).
+    pub async fn course_with(&self, key: &str, title: &str, activities: &[Value]) -> (i64, i64, i64, Vec<i64>) {
+        let made = |r: Reply| {
+            assert_eq!(r.status, 201, "{}", r.text);
+            r.body["data"]["id"].as_i64().unwrap()
+        };
+        let course = made(self.post(Some(key), "/api/v1/learn/courses", &serde_json::json!({ "title": title }), None).await);
+        let module = made(self.post(Some(key), &format!("/api/v1/learn/courses/{course}/modules"), &serde_json::json!({ "title": "One" }), None).await);
+        let lesson = made(self.post(Some(key), &format!("/api/v1/learn/modules/{module}/lessons"), &serde_json::json!({ "title": "First" }), None).await);
+        let mut ids = vec![];
+        for a in activities {
+            ids.push(made(self.post(Some(key), &format!("/api/v1/learn/lessons/{lesson}/activities"), a, None).await));
+        }
+        (course, module, lesson, ids)
+    }
+
     /// The tenant's events of one type (up to 100), newest first.
     pub async fn events_of(&self, key: &str, event_type: &str) -> Vec<Value> {
         let r = self.get(Some(key), &format!("/api/v1/events?type={event_type}&limit=100")).await;

@@ -224,9 +224,16 @@ macro_rules! write_tx {
 }
 
 /// A page and its count, read from one snapshot (so `total_count` agrees
-/// with the page even while rows change): on PostgreSQL one round trip that
-/// pipelines `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`, both queries
-/// and `COMMIT` on one connection; SQLite runs them in one read transaction.
+/// with the page even while rows change): on PostgreSQL it pipelines
+/// `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY` and both queries on one
+/// connection, then sends `COMMIT` once both have answered; SQLite runs them
+/// in one read transaction.
+///
+/// `COMMIT` waits because a query whose statement is not yet prepared sends
+/// its `Parse` first and its `Execute` only when the prepare answers: a
+/// `COMMIT` pipelined with them would overtake that `Execute`, which would
+/// then run outside the snapshot (a failed-deliveries page came back empty
+/// beside a `total_count` of 1 that way).
 /// `$rows` and `$count` are query futures built from `$conn`.
 ///
 /// Every statement of the pipeline runs to its end (`join!`, not
@@ -251,8 +258,8 @@ macro_rules! page_and_count {
                     let $conn = &mut second;
                     $count
                 };
-                let commit = closing.batch_execute("COMMIT");
-                let (begun, rows, count, committed) = futures::join!(begin, rows, count, commit);
+                let (begun, rows, count) = futures::join!(begin, rows, count);
+                let committed = closing.batch_execute("COMMIT").await;
                 begun?;
                 let (rows, count) = (rows?, count?);
                 committed?;
