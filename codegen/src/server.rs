@@ -13,7 +13,7 @@ use quote::{format_ident, quote};
 
 use crate::spec::{BodySpec, Operation, ParamKind, ParamLocation, ParamSpec, SuccessSpec};
 
-const ALL_METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+const ALL_METHODS: [&str; 6] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
 
 pub fn server_tokens(ops: &[Operation]) -> TokenStream {
     let mut items = Vec::new();
@@ -185,6 +185,20 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
         };
         let method_ident = format_ident!("{}", method_str);
         let tags = &op.tags;
+        if method_str == "GET" {
+            // HEAD wherever GET (RFC 9110 9.3.2): the GET's exchange, whose
+            // body hyper leaves out of a HEAD answer (keeping its length)
+            let head_fn = format_ident!("{}_head", fn_name);
+            endpoints.push(quote! {
+                #[endpoint { method = HEAD, path = #path, unpublished = true }]
+                async fn #head_fn(
+                    rqctx: dropshot::RequestContext<Self::Context>,
+                    #(#endpoint_args),*
+                ) -> Result<crate::support::Reply<#reply_ty>, crate::support::ApiError> {
+                    Self::#fn_name(rqctx, #(#call_args),*).await
+                }
+            });
+        }
         endpoints.push(quote! {
             #[endpoint {
                 method = #method_ident,
@@ -211,6 +225,9 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
     for op in ops {
         let entry = by_path.entry(op.path.as_str()).or_insert_with(|| (op.params_in(ParamLocation::Path), vec![]));
         entry.1.push(op.method.to_uppercase());
+        if op.method == "get" {
+            entry.1.push("HEAD".to_owned());
+        }
     }
     let mut routes = Vec::new();
     let mut literal_arms = Vec::new();

@@ -50,6 +50,7 @@ fn generates_for_a_small_document() {
     assert!(out.server.contains("fn get_a("));
     assert!(out.server.contains("method = OPTIONS"), "a preflight per path");
     assert!(out.server.contains("route_0_post_not_allowed"), "405 for undocumented methods");
+    assert!(out.server.contains("fn get_a_head(") && !out.server.contains("route_0_head_not_allowed"), "HEAD wherever GET");
     assert!(out.server.contains("OP_GET_A"));
     assert!(out.client.contains("pub fn get_a("), "the progenitor client");
 }

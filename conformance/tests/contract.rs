@@ -161,12 +161,38 @@ async fn undocumented_methods_are_405_and_unknown_paths_404_with_cors() {
     let ts = TestServer::start(&common::Backend::Sqlite).await;
     let r = common::Reply::from(ts.http.delete(ts.url("/api/v1/users")).send().await.unwrap()).await;
     r.assert_error(405, "method_not_allowed");
-    assert_eq!(r.header("allow"), Some("GET, OPTIONS"));
+    assert_eq!(r.header("allow"), Some("GET, HEAD, OPTIONS"));
     assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    let r = common::Reply::from(ts.http.head(ts.url("/api/v1/webhooks/endpoints/1/rotate-secret")).send().await.unwrap()).await;
+    assert_eq!((r.status, r.header("allow")), (405, Some("POST, OPTIONS")), "HEAD only where GET");
     let r = common::Reply::from(ts.http.get(ts.url("/api/v1/no-such-thing")).send().await.unwrap()).await;
     assert_eq!(r.status, 404);
     assert_eq!(r.body["error_code"], "route_not_found");
     assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn head_answers_wherever_get_does_with_the_headers_and_no_body() {
+    let ts = TestServer::start(&common::Backend::Sqlite).await;
+    let (tenant, key) = ts.tenant_with_key("acme").await;
+    ts.learner(tenant, "ada").await;
+    let get = ts.http.get(ts.url("/api/v1/users")).bearer_auth(&key).send().await.unwrap();
+    let length = get.bytes().await.unwrap().len();
+    let head = ts.http.head(ts.url("/api/v1/users")).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    let header = |name: &str| head.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(header("content-length"), Some(length.to_string()), "the length GET would send");
+    assert_eq!(header("content-type").as_deref(), Some("application/json"));
+    assert!(header("x-request-id").is_some() && header("x-ratelimit-limit").is_some());
+    assert!(head.bytes().await.unwrap().is_empty());
+    // admission as for GET
+    let anonymous = ts.http.head(ts.url("/api/v1/users")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let files_only = ts.key(tenant, &["files:read"]).await;
+    assert_eq!(ts.http.head(ts.url("/api/v1/users")).bearer_auth(&files_only).send().await.unwrap().status(), 403);
+    // and a public one
+    let doc = ts.http.head(ts.url("/api/openapi.yaml")).send().await.unwrap();
+    assert_eq!(doc.headers()["content-length"].to_str().unwrap(), mobieus_api::OPENAPI_YAML.len().to_string());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -24,7 +24,7 @@ impl<'a> Lrs<'a> {
         Lrs { ts, auth: format!("Basic {pair}") }
     }
     async fn send(&self, method: reqwest::Method, path_and_query: &str, body: Option<&Value>, extra: &[(&str, &str)]) -> Reply {
-        let mut rb = self.ts.http.request(method, self.ts.url(path_and_query)).header("authorization", &self.auth).header("x-experience-api-version", "1.0.3");
+        let mut rb = self.ts.xapi(&self.auth, method, path_and_query.trim_start_matches(XAPI).trim_start_matches('/'));
         for (k, v) in extra {
             rb = rb.header(*k, *v);
         }

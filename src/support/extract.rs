@@ -416,11 +416,29 @@ pub fn fingerprint_json<T: Serialize>(value: &T) -> Vec<u8> {
 /// A raw (non-JSON) body, e.g. `application/zip` uploads.
 pub struct RawBody(Result<RawBodyBytes, ApiError>);
 
-pub struct RawBodyBytes(pub Vec<u8>);
+/// The bytes of a raw body and the request's `Content-Type` (what a
+/// standard's documents are stored and answered with).
+pub struct RawBodyBytes {
+    bytes: Vec<u8>,
+    content_type: Option<String>,
+}
 
 impl RawBodyBytes {
+    pub fn new(bytes: Vec<u8>, content_type: Option<String>) -> Self {
+        RawBodyBytes { bytes, content_type }
+    }
+
     pub fn bytes(&self) -> &[u8] {
-        &self.0
+        &self.bytes
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// The request's `Content-Type`, when it sent one that is text.
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
     }
 }
 
@@ -437,8 +455,9 @@ impl ExclusiveExtractor for RawBody {
         request: http::Request<Body>,
     ) -> Result<Self, dropshot::HttpError> {
         let limit = rqctx.request_body_max_bytes();
+        let content_type = request.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let parsed = match <UntypedBody as ExclusiveExtractor>::from_request(rqctx, request).await {
-            Ok(body) => Ok(RawBodyBytes(body.as_bytes().to_vec())),
+            Ok(body) => Ok(RawBodyBytes::new(body.as_bytes().to_vec(), content_type)),
             Err(e) => Err(body_error(e, limit)),
         };
         Ok(RawBody(parsed))

@@ -129,6 +129,12 @@ impl TestServer {
         (course, module, lesson, ids)
     }
 
+    /// A request to the xAPI record store as xAPI clients send it: the
+    /// `Authorization` value given (Bearer or Basic) and the version header.
+    pub fn xapi(&self, auth: &str, method: reqwest::Method, path_and_query: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, self.url(&format!("/api/v1/learn/xapi/{path_and_query}"))).header("authorization", auth).header("x-experience-api-version", "1.0.3")
+    }
+
     /// The tenant's events of one type (up to 100), newest first.
     pub async fn events_of(&self, key: &str, event_type: &str) -> Vec<Value> {
         let r = self.get(Some(key), &format!("/api/v1/events?type={event_type}&limit=100")).await;

@@ -50,6 +50,10 @@ pub enum StoreError {
     /// The row's state refuses the change (a 409 with this message).
     #[error("refused: {0}")]
     Refused(String),
+    /// The caller's precondition (`If-Match`, `If-None-Match`) does not
+    /// hold for the row as it is (a 412 with this message).
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
 }
 
 impl From<ConnectionError> for StoreError {

@@ -733,6 +733,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    learn_xapi_documents (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        resource -> Text,
+        activity_id -> Text,
+        agent -> Text,
+        registration -> Text,
+        doc_id -> Text,
+        content_type -> Text,
+        content -> Binary,
+        etag -> Text,
+        updated_at -> UtcTs,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants, api_keys, server_secrets, rate_limit_counters, idempotency_keys, events, users, posts, helpdesk_tags,
@@ -743,6 +761,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     learn_lessons, learn_activities, learn_enrollments, learn_activity_completions, learn_attempts, learn_certificate_templates,
     learn_certificates, learn_cohorts, learn_cohort_members, learn_scorm_packages, learn_scorm_results, learn_live_sessions,
     learn_live_attendance, learn_xapi_statements, learn_xapi_agents, learn_xapi_activities,
+    learn_xapi_documents,
 );
 
 // progress counts group done activities by enrollment and by `required`

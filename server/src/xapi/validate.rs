@@ -1143,7 +1143,7 @@ fn need<'a>(m: &'a Map<String, Value>, path: &str, key: &str, what: &str) -> Che
 /// (IRIs carry Unicode the WHATWG parser may refuse) its authority has a
 /// plausible shape: brackets only around an IP literal host, a numeric port,
 /// and a host for http and https.
-fn is_iri(s: &str) -> bool {
+pub fn is_iri(s: &str) -> bool {
     let Some(colon) = s.find(':') else {
         return false;
     };

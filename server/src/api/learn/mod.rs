@@ -11,6 +11,7 @@ mod live;
 mod modules;
 mod scorm;
 mod xapi;
+mod xapi_documents;
 
 use mobieus_api::types;
 

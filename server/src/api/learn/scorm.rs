@@ -117,8 +117,9 @@ impl LearnScormService for AppContext {
     ) -> Result<types::ScormPackageEnvelope, ApiError> {
         // inflating every entry is CPU work: off the async workers
         let (bytes, inspected) = tokio::task::spawn_blocking(move || {
-            let inspected = inspect(&body.0);
-            (body.0, inspected)
+            let bytes = body.into_bytes();
+            let inspected = inspect(&bytes);
+            (bytes, inspected)
         })
         .await
         .map_err(|e| {

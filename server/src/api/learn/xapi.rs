@@ -31,16 +31,16 @@ const DEFAULT_PAGE: i64 = 100;
 const PAGES: &str = "learn_xapi_statements";
 
 /// A refusal xAPI answers with 400, saying what is wrong.
-fn bad(problem: impl Into<String>) -> ApiError {
+pub(super) fn bad(problem: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_xapi_request", problem)
 }
 
 /// A UUID parameter (`statementId`, `voidedStatementId`, `registration`), lower-cased.
-fn uuid_param(name: &str, value: &str) -> Result<String, ApiError> {
+pub(super) fn uuid_param(name: &str, value: &str) -> Result<String, ApiError> {
     uuid::Uuid::parse_str(value).map(|u| u.to_string()).map_err(|_| bad(format!("{name}: `{value}` is not a UUID")))
 }
 
-fn answer(status: StatusCode, body: Option<&Value>, headers: &[(&'static str, String)]) -> Result<Response<Body>, ApiError> {
+pub(super) fn answer(status: StatusCode, body: Option<&Value>, headers: &[(&'static str, String)]) -> Result<Response<Body>, ApiError> {
     let mut r = Response::builder().status(status);
     for (name, value) in headers {
         r = r.header(*name, value);
@@ -180,7 +180,7 @@ fn shaped(s: &StoredStatement, format: &str, preferred: &[String]) -> Value {
 }
 
 /// An HTTP date (`Last-Modified`).
-fn http_date(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(super) fn http_date(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 

@@ -19,6 +19,7 @@ pub mod live_sessions;
 pub mod quiz;
 pub mod scorm_packages;
 pub mod scorm_results;
+pub mod xapi_documents;
 pub mod xapi_statements;
 
 use serde_json::json;
