@@ -293,3 +293,63 @@ async fn activities_and_agents_answer_what_statements_said() {
         get(format!("{XAPI}/agents?agent=%7B%7D")).await.assert_error(400, "invalid_xapi_request");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_platform_states_its_own_progress_records_in_the_lrs() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (tenant, key) = ts.tenant_with_key("acme").await;
+        let video = json!({ "kind": "video", "title": "Intro", "video": { "url": "https://videos.example.org/a.mp4" } });
+        let quiz = json!({ "kind": "quiz", "title": "Check", "quiz": { "pass_mark": 100, "questions": [{ "kind": "true_false", "prompt": "Sky is blue?", "correct": true }] } });
+        let (course, _, _, acts) = ts.course_with(&key, "Safety", &[video, quiz]).await;
+        ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}/publish"), &json!({}), None).await;
+        let ada = ts.learner(tenant, "ada").await;
+        let e = ts.post(Some(&key), "/api/v1/learn/enrollments", &json!({ "course_id": course, "user_id": ada }), None).await.body["data"]["id"].as_i64().unwrap();
+        ts.post(Some(&key), &format!("/api/v1/learn/enrollments/{e}/done"), &json!({ "activity_id": acts[0] }), None).await;
+        for answer in [false, true] {
+            let a = ts.post(Some(&key), "/api/v1/learn/attempts", &json!({ "enrollment_id": e, "activity_id": acts[1] }), None).await.body["data"]["id"].as_i64().unwrap();
+            let r = ts.post(Some(&key), &format!("/api/v1/learn/attempts/{a}/submit"), &json!({ "answers": [{ "question": 1, "value": answer }] }), None).await;
+            assert_eq!(r.status, 200, "{}", r.text);
+        }
+
+        // the learner as an account agent of the tenant's home page
+        let lrs = Lrs::bearer(&ts, &key);
+        let agent = json!({ "account": { "homePage": "https://acme.mobieus.example", "name": ada.to_string() } }).to_string();
+        let agent: String = url::form_urlencoded::byte_serialize(agent.as_bytes()).collect();
+        let r = lrs.get(&format!("?agent={agent}&ascending=true")).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let statements = r.body["statements"].as_array().unwrap();
+        let seen: Vec<(String, String)> = statements
+            .iter()
+            .map(|s| (s["verb"]["id"].as_str().unwrap().rsplit('/').next().unwrap().to_owned(), s["object"]["id"].as_str().unwrap().to_owned()))
+            .collect();
+        let (video_iri, quiz_iri, course_iri) = (
+            format!("https://acme.mobieus.example/learn/activities/{}", acts[0]),
+            format!("https://acme.mobieus.example/learn/activities/{}", acts[1]),
+            format!("https://acme.mobieus.example/learn/courses/{course}"),
+        );
+        assert_eq!(
+            seen,
+            vec![
+                ("completed".into(), video_iri.clone()),
+                ("failed".into(), quiz_iri.clone()),
+                ("passed".into(), quiz_iri.clone()),
+                ("completed".into(), quiz_iri.clone()),
+                ("completed".into(), course_iri.clone()),
+            ]
+        );
+        // one registration per enrollment; activities sit in their course; the platform is the authority
+        let registration = statements[0]["context"]["registration"].as_str().unwrap();
+        assert!(statements.iter().all(|s| s["context"]["registration"] == registration));
+        assert_eq!(statements[1]["context"]["contextActivities"]["parent"][0]["id"], course_iri.as_str());
+        assert_eq!((statements[1]["result"]["success"].as_bool(), statements[2]["result"]["score"]["scaled"].as_f64()), (Some(false), Some(1.0)));
+        assert_eq!(statements[4]["authority"]["name"], "mobieusLearn");
+        assert_eq!(statements[4]["actor"]["name"], "ada");
+        // and the LRS's filters reach them: the course with its related activities, the registration
+        let course_param: String = url::form_urlencoded::byte_serialize(course_iri.as_bytes()).collect();
+        assert_eq!(ids(&lrs.get(&format!("?activity={course_param}&related_activities=true")).await).len(), 5);
+        assert_eq!(ids(&lrs.get(&format!("?activity={course_param}")).await).len(), 1);
+        assert_eq!(ids(&lrs.get(&format!("?registration={registration}")).await).len(), 5);
+        assert_eq!(ts.events_of(&key, "learn.xapi.statement.stored").await.len(), 5);
+    }
+}

@@ -407,10 +407,32 @@ async fn seed_learn(db: &Db, tenant: i64, user_ids: &[i64]) -> Result<(), StoreE
     let alan = enrollment_create(db, tenant, course.id, user_ids[6]).await?;
     activity_mark_done(db, tenant, alan.id, video.id).await?;
     activity_mark_done(db, tenant, alan.id, reading.id).await?;
+    // xAPI documents: where grace's SCORM player left off, and an activity profile
+    seed_xapi_documents(db, tenant, user_ids[5], scorm.id).await?;
     // a cohort of newcomers, granted the course
     let cohort = cohort_create(db, tenant, "Newcomers, June", Some("Members who joined in June."), None).await?;
     cohort_add_members(db, tenant, cohort.id, &user_ids[10..16]).await?;
     cohort_grant(db, tenant, &[cohort.id], &[], &[course.id]).await?;
+    Ok(())
+}
+
+async fn seed_xapi_documents(db: &Db, tenant: i64, learner: i64, activity: i64) -> Result<(), StoreError> {
+    use crate::store::learn::xapi_documents::{document_write, Conditions, Context, Resource, Write};
+    use crate::xapi::platform;
+    let agent = serde_json::json!({ "objectType": "Agent", "account": { "homePage": platform::home_page(DEMO_SLUG), "name": learner.to_string() } });
+    let key = crate::xapi::validate::agent_key(&agent).ok_or_else(|| StoreError::invalid("agent", "the demo agent has no identifier"))?;
+    let state = Context {
+        resource: Resource::State,
+        activity: platform::activity_iri(DEMO_SLUG, activity),
+        agent: key,
+        registration: None,
+        agent_sent: Some(agent),
+    };
+    let none = Conditions::default();
+    document_write(db, tenant, &state, "cmi.suspend_data", Write::Replace, &none, false, "text/plain", b"page=3;score=40").await?;
+    document_write(db, tenant, &state, "bookmark", Write::Replace, &none, false, "application/json", br#"{"page":3,"of":5}"#).await?;
+    let profile = Context { resource: Resource::ActivityProfile, activity: state.activity.clone(), agent: String::new(), registration: None, agent_sent: None };
+    document_write(db, tenant, &profile, "settings", Write::Replace, &none, true, "application/json", br#"{"passing_score":80}"#).await?;
     Ok(())
 }
 

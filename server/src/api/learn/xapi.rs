@@ -24,7 +24,6 @@ use crate::xapi::validate;
 
 /// Versions this LRS answers `about` with (it accepts statements of any 1.0.x).
 const VERSIONS: [&str; 4] = ["1.0.3", "1.0.2", "1.0.1", "1.0.0"];
-const VOIDED: &str = "http://adlnet.gov/expapi/verbs/voided";
 /// Statements per page when `limit` is 0 (the most) or left out.
 const MAX_PAGE: i64 = 500;
 const DEFAULT_PAGE: i64 = 100;
@@ -85,14 +84,7 @@ fn prepare(call: &Call<'_, AppContext>, mut statement: Value, id: Option<&str>) 
     obj.insert("authority".into(), authority(call));
     obj.entry("version").or_insert(json!("1.0.0"));
     // what the filters index, from the statement as stored (its authority the LRS's)
-    let refs = validate::refs(&statement);
-    let registration = statement.pointer("/context/registration").and_then(Value::as_str).map(str::to_ascii_lowercase);
-    let voids = (refs.verb == VOIDED).then(|| statement.pointer("/object/id").and_then(Value::as_str).map(str::to_ascii_lowercase)).flatten();
-    let mut agents: Vec<(String, bool)> = refs.actor.iter().chain(&refs.object_agent).map(|a| (a.clone(), true)).collect();
-    agents.extend(refs.related_agents.iter().map(|a| (a.clone(), false)));
-    let mut activities: Vec<(String, bool)> = refs.object_activity.iter().map(|a| (a.clone(), true)).collect();
-    activities.extend(refs.related_activities.iter().map(|a| (a.clone(), false)));
-    Ok(PreparedStatement { id, statement, verb: refs.verb, registration, voids, agents, activities })
+    Ok(PreparedStatement::indexed(id, statement))
 }
 
 /// `format=ids`: agents and groups down to their identifiers (a group keeps

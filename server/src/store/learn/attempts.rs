@@ -9,6 +9,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
 
 use crate::db::schema::{learn_activities as a, learn_attempts as at, learn_enrollments as en};
+use crate::store::learn::xapi_statements::Stated;
 use crate::db::{Db, Found, Json, StoreError, Ts};
 use crate::store::counts;
 use crate::store::events::NewEvent;
@@ -160,9 +161,9 @@ pub async fn attempt_submit(db: &Db, tenant: i64, id: i64, answers: &[Answer]) -
         // the enrollment's row lock before any event: every learn write takes
         // its rows' locks first and the tenant's event head last, so a
         // submission and a concurrent done mark cannot wait on each other
-        let user_id: i64 = diesel::update(en::table.filter(en::tenant_id.eq(tenant).and(en::id.eq(open.enrollment_id))))
+        let (user_id, course_id): (i64, i64) = diesel::update(en::table.filter(en::tenant_id.eq(tenant).and(en::id.eq(open.enrollment_id))))
             .set(en::updated_at.eq(now))
-            .returning(en::user_id)
+            .returning((en::user_id, en::course_id))
             .get_result(conn)
             .await?;
         let (content, key): (Json<Value>, Option<Json<Value>>) = a::table
@@ -186,6 +187,8 @@ pub async fn attempt_submit(db: &Db, tenant: i64, id: i64, answers: &[Answer]) -
             .get_result(conn)
             .await?;
         crate::record_event!(conn, attempt_event("learn.attempt.submitted", &attempt, user_id));
+        let stated = Stated::AttemptScored { activity: attempt.activity_id, score: scored.score as i64, max: scored.max_score as i64, passed: scored.passed };
+        crate::state_progress!(conn, tenant, attempt.enrollment_id, user_id, course_id, stated, now);
         let recorded = if scored.passed {
             Some(crate::record_done!(conn, tenant, attempt.enrollment_id, attempt.activity_id, Via::Attempt, now))
         } else {

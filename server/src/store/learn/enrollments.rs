@@ -385,6 +385,7 @@ macro_rules! record_done {
                     })
                 )
             );
+            $crate::state_progress!($conn, $tenant, __e.id, __e.user_id, __e.course_id, $crate::store::learn::xapi_statements::Stated::ActivityCompleted($activity), $now);
         }
         let mut __completed_now = false;
         if __e.status == ACTIVE && __with.progress.complete() {
@@ -401,6 +402,7 @@ macro_rules! record_done {
                     serde_json::json!({ "enrollment_id": __done.id, "course_id": __done.course_id, "user_id": __done.user_id, "completed_at": $now })
                 )
             );
+            $crate::state_progress!($conn, $tenant, __done.id, __done.user_id, __done.course_id, $crate::store::learn::xapi_statements::Stated::CourseCompleted, $now);
             $crate::issue_certificate!($conn, $tenant, &__done, $now);
             __with.enrollment = __done;
             __completed_now = true;

@@ -7,11 +7,10 @@
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::db::schema::{learn_xapi_activities as xa, learn_xapi_agents as xg, learn_xapi_statements as xs};
 use crate::db::{Db, Json, StoreError, Ts};
-use crate::store::events::NewEvent;
 use crate::{with_conn, write_tx};
 
 /// A statement ready to store: complete (the LRS's members set) and what
@@ -28,6 +27,23 @@ pub struct PreparedStatement {
     pub agents: Vec<(String, bool)>,
     /// (activity id, direct: the object)
     pub activities: Vec<(String, bool)>,
+}
+
+const VOIDED: &str = "http://adlnet.gov/expapi/verbs/voided";
+
+impl PreparedStatement {
+    /// A complete statement (its `id` and the LRS's members set) with what
+    /// the query filters index, read from the statement as it will be stored.
+    pub fn indexed(id: String, statement: Value) -> Self {
+        let refs = crate::xapi::validate::refs(&statement);
+        let registration = statement.pointer("/context/registration").and_then(Value::as_str).map(str::to_ascii_lowercase);
+        let voids = (refs.verb == VOIDED).then(|| statement.pointer("/object/id").and_then(Value::as_str).map(str::to_ascii_lowercase)).flatten();
+        let mut agents: Vec<(String, bool)> = refs.actor.iter().chain(&refs.object_agent).map(|a| (a.clone(), true)).collect();
+        agents.extend(refs.related_agents.iter().map(|a| (a.clone(), false)));
+        let mut activities: Vec<(String, bool)> = refs.object_activity.iter().map(|a| (a.clone(), true)).collect();
+        activities.extend(refs.related_activities.iter().map(|a| (a.clone(), false)));
+        PreparedStatement { id, statement, verb: refs.verb, registration, voids, agents, activities }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -63,6 +79,7 @@ pub async fn statements_store(db: &Db, tenant: i64, batch: &mut [PreparedStateme
             xs::table.filter(xs::tenant_id.eq(tenant).and(xs::id.eq_any(&ids))).select((xs::id, xs::statement)).load(conn).await?;
         let mut stored_now = 0;
         let mut stamp: Option<Ts> = None;
+        let stamp = &mut stamp;
         for p in batch.iter_mut() {
             if let Some((_, before)) = existing.iter().find(|(id, _)| *id == p.id) {
                 let mut theirs = comparable(&before.0);
@@ -77,56 +94,124 @@ pub async fn statements_store(db: &Db, tenant: i64, batch: &mut [PreparedStateme
                 }
                 continue;
             }
-            let event = crate::record_event!(
-                conn,
-                NewEvent::new(tenant, "learn.xapi.statement.stored", json!({ "statement_id": p.id, "verb": p.verb, "voids": p.voids }))
-            );
-            // the moment is taken once the tenant's order is held, so `stored` grows with `seq`
-            let now = *stamp.get_or_insert_with(Ts::now);
-            if let Some(obj) = p.statement.as_object_mut() {
-                obj.insert("stored".into(), json!(now.0));
-                obj.entry("timestamp").or_insert(json!(now.0));
-            }
-            diesel::insert_into(xs::table)
-                .values((
-                    xs::tenant_id.eq(tenant),
-                    xs::seq.eq(event.id),
-                    xs::id.eq(&p.id),
-                    xs::statement.eq(Json(&p.statement)),
-                    xs::verb_id.eq(&p.verb),
-                    xs::registration.eq(p.registration.as_deref()),
-                    xs::voided.eq(false),
-                    xs::voids.eq(p.voids.as_deref()),
-                    xs::stored.eq(now),
-                ))
-                .execute(conn)
-                .await?;
-            for (agent, direct) in dedup(&p.agents) {
-                diesel::insert_into(xg::table)
-                    .values((xg::tenant_id.eq(tenant), xg::seq.eq(event.id), xg::agent.eq(agent), xg::direct.eq(direct)))
-                    .execute(conn)
-                    .await?;
-            }
-            for (activity, direct) in dedup(&p.activities) {
-                diesel::insert_into(xa::table)
-                    .values((xa::tenant_id.eq(tenant), xa::seq.eq(event.id), xa::activity.eq(activity), xa::direct.eq(direct)))
-                    .execute(conn)
-                    .await?;
-            }
-            if let Some(target) = &p.voids {
-                // a voiding statement itself cannot be voided
-                diesel::update(xs::table.filter(xs::tenant_id.eq(tenant).and(xs::id.eq(target)).and(xs::voids.is_null())))
-                    .set(xs::voided.eq(true))
-                    .execute(conn)
-                    .await?;
-            }
+            crate::insert_statement!(conn, tenant, p, stamp);
             stored_now += 1;
         }
         Ok(stored_now)
     })
 }
 
-fn dedup(pairs: &[(String, bool)]) -> Vec<(String, bool)> {
+/// Stores one prepared statement inside the caller's write transaction: its
+/// `learn.xapi.statement.stored` event first (the event id is its `seq`),
+/// then `stored` (and a missing `timestamp`) set to `$stamp`'s moment, taken
+/// once the tenant's order is held, the row, its index rows and the voiding
+/// of its target. The statements API and the platform's own progress
+/// statements both store through it.
+#[macro_export]
+macro_rules! insert_statement {
+    ($conn:expr, $tenant:expr, $p:expr, $stamp:expr) => {{
+        use $crate::db::schema::{learn_xapi_activities as xa, learn_xapi_agents as xg, learn_xapi_statements as xs};
+        use $crate::db::{Json, Ts};
+        let conn = &mut *$conn;
+        let tenant: i64 = $tenant;
+        let p: &mut $crate::store::learn::xapi_statements::PreparedStatement = $p;
+        let stamp: &mut Option<Ts> = $stamp;
+        let event = $crate::record_event!(
+            conn,
+            $crate::store::events::NewEvent::new(tenant, "learn.xapi.statement.stored", serde_json::json!({ "statement_id": p.id, "verb": p.verb, "voids": p.voids }))
+        );
+        // the moment is taken once the tenant's order is held, so `stored` grows with `seq`
+        let now = *stamp.get_or_insert_with(Ts::now);
+        if let Some(obj) = p.statement.as_object_mut() {
+            obj.insert("stored".into(), serde_json::json!(now.0));
+            obj.entry("timestamp").or_insert(serde_json::json!(now.0));
+        }
+        diesel::insert_into(xs::table)
+            .values((
+                xs::tenant_id.eq(tenant),
+                xs::seq.eq(event.id),
+                xs::id.eq(&p.id),
+                xs::statement.eq(Json(&p.statement)),
+                xs::verb_id.eq(&p.verb),
+                xs::registration.eq(p.registration.as_deref()),
+                xs::voided.eq(false),
+                xs::voids.eq(p.voids.as_deref()),
+                xs::stored.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        for (agent, direct) in $crate::store::learn::xapi_statements::dedup(&p.agents) {
+            diesel::insert_into(xg::table)
+                .values((xg::tenant_id.eq(tenant), xg::seq.eq(event.id), xg::agent.eq(agent), xg::direct.eq(direct)))
+                .execute(conn)
+                .await?;
+        }
+        for (activity, direct) in $crate::store::learn::xapi_statements::dedup(&p.activities) {
+            diesel::insert_into(xa::table)
+                .values((xa::tenant_id.eq(tenant), xa::seq.eq(event.id), xa::activity.eq(activity), xa::direct.eq(direct)))
+                .execute(conn)
+                .await?;
+        }
+        if let Some(target) = &p.voids {
+            // a voiding statement itself cannot be voided
+            diesel::update(xs::table.filter(xs::tenant_id.eq(tenant).and(xs::id.eq(target)).and(xs::voids.is_null())))
+                .set(xs::voided.eq(true))
+                .execute(conn)
+                .await?;
+        }
+    }};
+}
+
+/// What the platform states about an enrollment's progress (an xAPI
+/// statement written in the same transaction as the progress itself).
+#[derive(Debug, Clone, Copy)]
+pub enum Stated {
+    ActivityCompleted(i64),
+    AttemptScored { activity: i64, score: i64, max: i64, passed: bool },
+    CourseCompleted,
+}
+
+/// Writes the platform's statement of `$what` for the enrollment
+/// (`$enrollment`, `$user`, `$course`) through `insert_statement!`, inside
+/// the caller's write transaction (after its own events: the statement's
+/// event comes last, like every event).
+#[macro_export]
+macro_rules! state_progress {
+    ($conn:expr, $tenant:expr, $enrollment:expr, $user:expr, $course:expr, $what:expr, $now:expr) => {{
+        use $crate::db::schema::{learn_activities as __a, learn_courses as __c, tenants as __t, users as __u};
+        use $crate::store::learn::xapi_statements::{PreparedStatement, Stated};
+        let __what: Stated = $what;
+        let __slug: String = __t::table.filter(__t::id.eq($tenant)).select(__t::slug).first($conn).await?;
+        let __name: String = __u::table.filter(__u::tenant_id.eq($tenant).and(__u::id.eq($user))).select(__u::display_name).first($conn).await?;
+        let __title: String = __c::table.filter(__c::tenant_id.eq($tenant).and(__c::id.eq($course))).select(__c::title).first($conn).await?;
+        let __p = $crate::xapi::platform::Progress {
+            slug: &__slug,
+            user_id: $user,
+            learner_name: &__name,
+            enrollment_id: $enrollment,
+            course_id: $course,
+            course_title: &__title,
+        };
+        let __at = $now.0.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let __statement = match __what {
+            Stated::CourseCompleted => __p.course_completed(&__at),
+            Stated::ActivityCompleted(__id) | Stated::AttemptScored { activity: __id, .. } => {
+                let (__kind, __atitle): (String, String) =
+                    __a::table.filter(__a::tenant_id.eq($tenant).and(__a::id.eq(__id))).select((__a::kind, __a::title)).first($conn).await?;
+                match __what {
+                    Stated::AttemptScored { score, max, passed, .. } => __p.attempt_scored((__id, &__kind, &__atitle), score, max, passed, &__at),
+                    _ => __p.activity_completed((__id, &__kind, &__atitle), &__at),
+                }
+            }
+        };
+        let __id = __statement["id"].as_str().unwrap_or_default().to_owned();
+        let mut __prepared = PreparedStatement::indexed(__id, __statement);
+        let mut __stamp = Some($now);
+        $crate::insert_statement!($conn, $tenant, &mut __prepared, &mut __stamp);
+    }};
+}
+
+pub fn dedup(pairs: &[(String, bool)]) -> Vec<(String, bool)> {
     let mut out: Vec<(String, bool)> = pairs.to_vec();
     out.sort();
     out.dedup();
