@@ -52,7 +52,7 @@ fn client_source(api: &openapiv3::OpenAPI) -> Result<String, SpecError> {
     let mut generator = progenitor_impl::Generator::new(&settings);
     // progenitor reports some problems by panicking; turn those into errors
     // that name what it was working on.
-    let spec = raw_bodies_as_octet_stream(api.clone());
+    let spec = for_progenitor(api.clone());
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         generator.generate_tokens(&spec)
     }));
@@ -71,16 +71,34 @@ fn client_source(api: &openapiv3::OpenAPI) -> Result<String, SpecError> {
     pretty(tokens)
 }
 
-/// Progenitor knows one raw request media type, `application/octet-stream`;
-/// a body the document types more precisely (`application/zip`) is sent as
-/// that. The server reads a raw body's bytes whatever its `Content-Type`.
-fn raw_bodies_as_octet_stream(mut api: openapiv3::OpenAPI) -> openapiv3::OpenAPI {
+/// The document as progenitor can take it. Progenitor knows one raw request
+/// media type, `application/octet-stream`: a raw body of another type
+/// (`application/zip`) is sent as that, and `multipart/mixed` (xAPI's
+/// statements with attachments), which it can neither send nor read, is left
+/// out of the client wherever the operation also speaks JSON. The server
+/// reads a raw body's bytes whatever its `Content-Type`.
+fn for_progenitor(mut api: openapiv3::OpenAPI) -> openapiv3::OpenAPI {
+    const PROGENITOR_SENDS: [&str; 4] = ["application/json", "application/octet-stream", "application/x-www-form-urlencoded", "text/plain"];
     for (_, item) in api.paths.paths.iter_mut() {
         let openapiv3::ReferenceOr::Item(item) = item else { continue };
         for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten() {
-            let Some(openapiv3::ReferenceOr::Item(body)) = op.request_body.as_mut() else { continue };
-            if let Some(media) = body.content.shift_remove("application/zip") {
-                body.content.insert("application/octet-stream".into(), media);
+            if let Some(openapiv3::ReferenceOr::Item(body)) = op.request_body.as_mut() {
+                if body.content.len() > 1 {
+                    body.content.retain(|media, _| media != "multipart/mixed");
+                }
+                let unknown: Vec<String> = body.content.keys().filter(|m| !PROGENITOR_SENDS.contains(&m.as_str())).cloned().collect();
+                for media in unknown {
+                    if let Some(m) = body.content.shift_remove(&media) {
+                        body.content.entry("application/octet-stream".into()).or_insert(m);
+                    }
+                }
+            }
+            for (_, response) in op.responses.responses.iter_mut() {
+                if let openapiv3::ReferenceOr::Item(r) = response
+                    && r.content.len() > 1
+                {
+                    r.content.retain(|media, _| media != "multipart/mixed");
+                }
             }
         }
     }

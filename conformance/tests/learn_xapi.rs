@@ -353,3 +353,93 @@ async fn the_platform_states_its_own_progress_records_in_the_lrs() {
         assert_eq!(ts.events_of(&key, "learn.xapi.statement.stored").await.len(), 5);
     }
 }
+
+/// A multipart/mixed statements request as xAPI clients build it: the
+/// statements, then one part per (hash, content type, data).
+fn multipart(statements: &Value, parts: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "xapi-test-boundary";
+    let mut body = format!("--{boundary}\r\nContent-Type: application/json\r\n\r\n{statements}\r\n").into_bytes();
+    for (hash, ct, data) in parts {
+        body.extend(format!("--{boundary}\r\nContent-Type: {ct}\r\nContent-Transfer-Encoding: binary\r\nX-Experience-API-Hash: {hash}\r\n\r\n").as_bytes());
+        body.extend_from_slice(data);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/mixed; boundary={boundary}"), body)
+}
+
+fn sha256(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn attachments_travel_as_multipart_checked_by_their_hash() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (_, key) = ts.tenant_with_key("acme").await;
+        let lrs = Lrs::bearer(&ts, &key);
+        let raw = |method: reqwest::Method, path: &str, ct: String, body: Vec<u8>| {
+            let (ts, key) = (&ts, &key);
+            let path = path.to_owned();
+            async move { Reply::from(ts.xapi(&format!("Bearer {key}"), method, &path).header("content-type", ct).body(body).send().await.unwrap()).await }
+        };
+        let data = b"here is a simple attachment";
+        let hash = sha256(data);
+        let with = |id: &str, sha: &str| {
+            let mut s = statement("ada", "answered", "q1");
+            s["id"] = json!(id);
+            s["attachments"] = json!([{ "usageType": "http://adlnet.gov/expapi/attachments/essay", "display": { "en-US": "Essay" },
+                "contentType": "text/plain", "length": 27, "sha2": sha }]);
+            s
+        };
+        let (a, b) = ("7a9c3f3e-5b0e-4a43-9ad7-3c3ab8a7a8f1", "7a9c3f3e-5b0e-4a43-9ad7-3c3ab8a7a8f2");
+
+        // a JSON request's attachments must carry a fileUrl
+        let r = lrs.post(&with(a, &hash)).await;
+        r.assert_error(400, "invalid_xapi_request");
+        assert!(r.text.contains("multipart/mixed"), "{}", r.text);
+        let mut linked = with(a, &hash);
+        linked["attachments"][0]["fileUrl"] = json!("https://files.example.org/essay.txt");
+        linked["id"] = json!("7a9c3f3e-5b0e-4a43-9ad7-3c3ab8a7a8f0");
+        assert_eq!(lrs.post(&linked).await.status, 200);
+
+        // multipart: refused when a part lies about its hash, names no attachment, or one is missing; nothing stored
+        for (parts, says) in [
+            (vec![(hash.as_str(), "text/plain", &b"other data"[..])], "hashes to"),
+            (vec![], "neither a fileUrl"),
+            (vec![(hash.as_str(), "text/plain", &data[..]), (sha256(b"x").as_str(), "text/plain", &b"x"[..])], "no attachment"),
+        ] {
+            let (ct, body) = multipart(&json!([with(a, &hash)]), &parts);
+            let r = raw(reqwest::Method::POST, "statements", ct, body).await;
+            r.assert_error(400, "invalid_xapi_request");
+            assert!(r.text.contains(says), "expected {says:?} in {}", r.text);
+        }
+        lrs.get(&format!("?statementId={a}")).await.assert_error(404, "statement_not_found");
+
+        // stored: POST a batch sharing the data once, PUT one more
+        let (ct, body) = multipart(&json!([with(a, &hash), with(b, &hash)]), &[(&hash, "text/plain", data)]);
+        let r = raw(reqwest::Method::POST, "statements", ct, body).await;
+        assert_eq!((r.status, r.body.clone()), (200, json!([a, b])), "{}", r.text);
+        let c = "7a9c3f3e-5b0e-4a43-9ad7-3c3ab8a7a8f3";
+        let (ct, body) = multipart(&with(c, &hash), &[(&hash, "text/plain", data)]);
+        assert_eq!(raw(reqwest::Method::PUT, &format!("statements?statementId={c}"), ct, body).await.status, 204);
+
+        // read back with attachments=true: the JSON first, then the data once
+        for query in [format!("?statementId={a}&attachments=true"), "?attachments=true&limit=2".to_owned()] {
+            let r = Reply::from(ts.xapi(&format!("Bearer {key}"), reqwest::Method::GET, &format!("statements{query}")).send().await.unwrap()).await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            let ct = r.header("content-type").unwrap().to_owned();
+            let boundary = mobieus_server::xapi::multipart::boundary(&ct).expect("multipart/mixed").unwrap();
+            let parts = mobieus_server::xapi::multipart::parse(r.text.as_bytes(), &boundary).unwrap();
+            assert_eq!(parts.len(), 2, "{query}: {}", r.text);
+            assert_eq!(parts[0].header("content-type"), Some("application/json"));
+            let first: Value = serde_json::from_slice(&parts[0].body).unwrap();
+            assert!(first.get("statements").is_some() || first["id"] == a, "{first}");
+            assert_eq!((parts[1].header("x-experience-api-hash"), parts[1].body.as_slice()), (Some(hash.as_str()), &data[..]));
+            assert_eq!(parts[1].header("content-transfer-encoding"), Some("binary"));
+        }
+        // without it, JSON as before
+        assert_eq!(lrs.get(&format!("?statementId={a}")).await.body["attachments"][0]["sha2"], hash.as_str());
+    }
+}

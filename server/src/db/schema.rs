@@ -751,6 +751,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    learn_xapi_attachments (tenant_id, sha2) {
+        tenant_id -> BigInt,
+        sha2 -> Text,
+        content_type -> Text,
+        content -> Binary,
+        stored -> UtcTs,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants, api_keys, server_secrets, rate_limit_counters, idempotency_keys, events, users, posts, helpdesk_tags,
@@ -761,7 +773,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     learn_lessons, learn_activities, learn_enrollments, learn_activity_completions, learn_attempts, learn_certificate_templates,
     learn_certificates, learn_cohorts, learn_cohort_members, learn_scorm_packages, learn_scorm_results, learn_live_sessions,
     learn_live_attendance, learn_xapi_statements, learn_xapi_agents, learn_xapi_activities,
-    learn_xapi_documents,
+    learn_xapi_documents, learn_xapi_attachments,
 );
 
 // progress counts group done activities by enrollment and by `required`

@@ -3,5 +3,7 @@
 //! statements the platform writes about its own progress records
 //! ([`platform`]).
 
+pub mod attachments;
+pub mod multipart;
 pub mod platform;
 pub mod validate;

@@ -11,6 +11,8 @@ use mobieus_api::server::{
     PutXapiStatementQuery,
 };
 use mobieus_api::support::{ApiError, Call, PublicCall, RawBodyBytes};
+use crate::xapi::attachments;
+use crate::xapi::multipart::{self, Part};
 use serde_json::{json, Map, Value};
 
 use crate::app::AppContext;
@@ -18,7 +20,7 @@ use crate::db::Ts;
 use crate::errors::store_error;
 use crate::gate::Principal;
 use crate::store::learn::xapi_statements::{
-    activity_latest, agent_statements, statement_get, statements_head, statements_query, statements_store, PreparedStatement, StatementFilter, StoredStatement,
+    activity_latest, agent_statements, attachments_get, statement_get, statements_head, statements_query, statements_store, PreparedStatement, StatementFilter, StoredStatement,
 };
 use crate::xapi::validate;
 
@@ -54,8 +56,34 @@ pub(super) fn answer(status: StatusCode, body: Option<&Value>, headers: &[(&'sta
     r.body(body).map_err(|_| ApiError::server_error())
 }
 
+/// An answer of any content type.
+pub(super) fn raw(status: StatusCode, content_type: &str, body: Vec<u8>, headers: &[(&'static str, String)]) -> Result<Response<Body>, ApiError> {
+    let mut r = Response::builder().status(status).header(http::header::CONTENT_TYPE, content_type);
+    for (name, value) in headers {
+        r = r.header(*name, value);
+    }
+    r.body(Body::from(body)).map_err(|_| ApiError::server_error())
+}
+
 fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| bad(format!("the body is not JSON: {e}")))
+}
+
+/// A statements request's body: JSON, or `multipart/mixed` whose first
+/// part is the JSON and the rest attachments' data. Answers the JSON, the
+/// attachment parts and whether it was multipart.
+fn statements_body(body: &RawBodyBytes) -> Result<(Value, Vec<Part>, bool), ApiError> {
+    let Some(boundary) = body.content_type().and_then(multipart::boundary) else {
+        return Ok((parse_json(body.bytes())?, vec![], false));
+    };
+    let boundary = boundary.map_err(bad)?;
+    let mut parts = multipart::parse(body.bytes(), &boundary).map_err(|e| bad(format!("multipart/mixed: {e}")))?;
+    let first = parts.remove(0);
+    match first.header("content-type") {
+        Some(ct) if ct.split(';').next().is_some_and(|e| e.trim().eq_ignore_ascii_case("application/json")) => {}
+        other => return Err(bad(format!("multipart/mixed: the first part holds the statements as application/json, not {}", other.unwrap_or("an untyped part")))),
+    }
+    Ok((parse_json(&first.body)?, parts, true))
 }
 
 /// The agent statements stored with this key are attributed to.
@@ -194,6 +222,36 @@ fn names_of(statements: &[Value], key: &str) -> Vec<String> {
     names
 }
 
+/// A statement or StatementResult answer: JSON, or with `attachments=true`
+/// `multipart/mixed` whose first part is the JSON and the rest the data of
+/// every attachment of `shown` this LRS holds (Communication 2.1.3).
+async fn statements_answer(
+    call: &Call<'_, AppContext>,
+    body: &Value,
+    shown: &[Value],
+    with_attachments: bool,
+    headers: &[(&'static str, String)],
+) -> Result<Response<Body>, ApiError> {
+    if !with_attachments {
+        return answer(StatusCode::OK, Some(body), headers);
+    }
+    let mut hashes: Vec<String> =
+        attachments::declared(&shown.iter().collect::<Vec<_>>()).iter().filter_map(|o| o.get("sha2").and_then(Value::as_str).map(str::to_ascii_lowercase)).collect();
+    hashes.sort();
+    hashes.dedup();
+    let data = attachments_get(&call.context().db, call.principal.tenant_id, &hashes).await.map_err(store_error("statement"))?;
+    let json = serde_json::to_vec(body).map_err(|_| ApiError::server_error())?;
+    let mut parts = vec![Part { headers: vec![("content-type".into(), "application/json".into())], body: json }];
+    for d in data {
+        parts.push(Part {
+            headers: vec![("content-type".into(), d.content_type), ("content-transfer-encoding".into(), "binary".into()), ("x-experience-api-hash".into(), d.sha2)],
+            body: d.content,
+        });
+    }
+    let (boundary, bytes) = multipart::write(&parts);
+    raw(StatusCode::OK, &format!("multipart/mixed; boundary={boundary}"), bytes, headers)
+}
+
 impl LearnXapiService for AppContext {
     async fn get_xapi_activity(call: &Call<'_, Self>, query: GetXapiActivityQuery, _headers: GetXapiActivityHeaders) -> Result<Response<Body>, ApiError> {
         let found = activity_latest(&call.context().db, call.principal.tenant_id, &query.activity_id).await.map_err(store_error("activity"))?;
@@ -236,18 +294,20 @@ impl LearnXapiService for AppContext {
         _headers: PutXapiStatementHeaders,
         body: RawBodyBytes,
     ) -> Result<Response<Body>, ApiError> {
-        let statement = parse_json(body.bytes())?;
+        let (statement, parts, multipart) = statements_body(&body)?;
         if !statement.is_object() {
             return Err(bad("PUT takes one statement (a JSON object)"));
         }
         let id = uuid_param("statementId", &query.statement_id)?;
         let mut batch = vec![prepare(call, statement, Some(&id))?];
-        statements_store(&call.context().db, call.principal.tenant_id, &mut batch).await.map_err(store_error("statement"))?;
+        let data = attachments::received(&[&batch[0].statement], parts, multipart).map_err(bad)?;
+        statements_store(&call.context().db, call.principal.tenant_id, &mut batch, &data).await.map_err(store_error("statement"))?;
         answer(StatusCode::NO_CONTENT, None, &[])
     }
 
     async fn post_xapi_statements(call: &Call<'_, Self>, _headers: PostXapiStatementsHeaders, body: RawBodyBytes) -> Result<Response<Body>, ApiError> {
-        let statements = match parse_json(body.bytes())? {
+        let (sent, parts, multipart) = statements_body(&body)?;
+        let statements = match sent {
             Value::Array(items) if items.is_empty() => return Err(bad("the array holds no statement")),
             Value::Array(items) if items.len() > MAX_PAGE as usize => return Err(bad(format!("at most {MAX_PAGE} statements a request"))),
             Value::Array(items) => items,
@@ -262,7 +322,8 @@ impl LearnXapiService for AppContext {
         if let Some(dup) = batch.iter().find(|p| !seen.insert(p.id.clone())) {
             return Err(bad(format!("the id {} appears twice in the batch", dup.id)));
         }
-        statements_store(&call.context().db, call.principal.tenant_id, &mut batch).await.map_err(store_error("statement"))?;
+        let data = attachments::received(&batch.iter().map(|p| &p.statement).collect::<Vec<_>>(), parts, multipart).map_err(bad)?;
+        statements_store(&call.context().db, call.principal.tenant_id, &mut batch, &data).await.map_err(store_error("statement"))?;
         let ids: Vec<&str> = batch.iter().map(|p| p.id.as_str()).collect();
         answer(StatusCode::OK, Some(&json!(ids)), &[])
     }
@@ -272,9 +333,7 @@ impl LearnXapiService for AppContext {
         let tenant = call.principal.tenant_id;
         let format = query.format.as_ref().map(|f| f.to_string()).unwrap_or_else(|| "exact".into());
         let preferred = languages(headers.accept_language.as_deref());
-        if query.attachments == Some(true) {
-            return Err(bad("attachments=true is not offered: this LRS stores no attachments yet"));
-        }
+        let with_attachments = query.attachments.unwrap_or(false);
         let single = match (&query.statement_id, &query.voided_statement_id) {
             (Some(_), Some(_)) => return Err(bad("send statementId or voidedStatementId, not both")),
             (Some(id), None) => Some((uuid_param("statementId", id)?, false)),
@@ -293,10 +352,9 @@ impl LearnXapiService for AppContext {
             let found = statement_get(db, tenant, &id, voided).await.map_err(store_error("statement"))?;
             let Some(s) = found else { return Err(ApiError::not_found("statement")) };
             let stamp = s.stored.0.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-            return answer(StatusCode::OK, Some(&shaped(&s, &format, &preferred)), &[
-                ("x-experience-api-consistent-through", stamp.clone()),
-                ("last-modified", http_date(s.stored.0)),
-            ]);
+            let one = shaped(&s, &format, &preferred);
+            let headers = [("x-experience-api-consistent-through", stamp), ("last-modified", http_date(s.stored.0))];
+            return statements_answer(call, &one, std::slice::from_ref(&one), with_attachments, &headers).await;
         }
 
         let agent = match &query.agent {
@@ -372,6 +430,6 @@ impl LearnXapiService for AppContext {
         if let Some(n) = newest {
             extra.push(("last-modified", http_date(n)));
         }
-        answer(StatusCode::OK, Some(&json!({ "statements": statements, "more": more })), &extra)
+        statements_answer(call, &json!({ "statements": statements, "more": more }), &statements, with_attachments, &extra).await
     }
 }

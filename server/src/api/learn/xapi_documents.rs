@@ -10,7 +10,7 @@ use mobieus_api::server::*;
 use mobieus_api::support::{ApiError, Call, RawBodyBytes};
 use serde_json::{json, Value};
 
-use super::xapi::{answer, bad, http_date, uuid_param};
+use super::xapi::{answer, bad, http_date, raw, uuid_param};
 use crate::app::AppContext;
 use crate::db::{StoreError, Ts};
 use crate::errors::store_error;
@@ -87,14 +87,6 @@ async fn read(call: &Call<'_, AppContext>, ctx: Context, id: Option<&str>, since
     let doc = document_get(db, tenant, &ctx, id).await.map_err(document_error)?.ok_or_else(|| ApiError::not_found("document"))?;
     let headers = [("etag", format!("\"{}\"", doc.etag)), ("last-modified", http_date(doc.updated_at.0))];
     raw(StatusCode::OK, &doc.content_type, doc.content, &headers)
-}
-
-fn raw(status: StatusCode, content_type: &str, body: Vec<u8>, headers: &[(&'static str, String)]) -> Result<Response<Body>, ApiError> {
-    let mut r = Response::builder().status(status).header(http::header::CONTENT_TYPE, content_type);
-    for (name, value) in headers {
-        r = r.header(*name, value);
-    }
-    r.body(Body::from(body)).map_err(|_| ApiError::server_error())
 }
 
 async fn write(call: &Call<'_, AppContext>, ctx: Context, id: &str, mode: Write, conditions: Conditions, body: &RawBodyBytes) -> Result<Response<Body>, ApiError> {

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::Value;
 
-use crate::db::schema::{learn_xapi_activities as xa, learn_xapi_agents as xg, learn_xapi_statements as xs};
+use crate::db::schema::{learn_xapi_activities as xa, learn_xapi_agents as xg, learn_xapi_attachments as xt, learn_xapi_statements as xs};
 use crate::db::{Db, Json, StoreError, Ts};
 use crate::{with_conn, write_tx};
 
@@ -67,13 +67,42 @@ pub fn comparable(statement: &Value) -> Value {
     v
 }
 
-/// Stores the statements, all or none, in order. A statement whose id is
+/// An attachment's data (a multipart/mixed part), known by its SHA-2 (hex,
+/// lower-case) as statements name it.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = xt, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct AttachmentData {
+    pub sha2: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+/// The data of these hashes this tenant holds.
+pub async fn attachments_get(db: &Db, tenant: i64, hashes: &[String]) -> Result<Vec<AttachmentData>, StoreError> {
+    if hashes.is_empty() {
+        return Ok(vec![]);
+    }
+    with_conn!(db, |conn| {
+        Ok(xt::table.filter(xt::tenant_id.eq(tenant).and(xt::sha2.eq_any(hashes))).select(AttachmentData::as_select()).load(conn).await?)
+    })
+}
+
+/// Stores the statements, all or none, in order, with the data of their
+/// attachments (kept once per hash). A statement whose id is
 /// stored already is skipped when it is the same (`comparable`), refused
 /// (`Refused`, a 409) when it is another. `stored` is the moment the
 /// statements are stored, set after the tenant's event order is taken.
 /// Answers how many were new.
-pub async fn statements_store(db: &Db, tenant: i64, batch: &mut [PreparedStatement]) -> Result<usize, StoreError> {
+pub async fn statements_store(db: &Db, tenant: i64, batch: &mut [PreparedStatement], attachments: &[AttachmentData]) -> Result<usize, StoreError> {
     write_tx!(db, |conn| {
+        let now = Ts::now();
+        for a in attachments {
+            diesel::insert_into(xt::table)
+                .values((xt::tenant_id.eq(tenant), xt::sha2.eq(&a.sha2), xt::content_type.eq(&a.content_type), xt::content.eq(&a.content), xt::stored.eq(now)))
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
+        }
         let ids: Vec<String> = batch.iter().map(|p| p.id.clone()).collect();
         let existing: Vec<(String, Json<Value>)> =
             xs::table.filter(xs::tenant_id.eq(tenant).and(xs::id.eq_any(&ids))).select((xs::id, xs::statement)).load(conn).await?;
