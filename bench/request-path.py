@@ -149,12 +149,16 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"subject": "Bench ticket", "body": "A question from the benchmark.", "requester_email": "bench@example.org"}'
 """
 
-IDEMPOTENT_TICKET_LUA = TICKET_LUA + """
+# Each wrk thread numbered (`tid`), so the ids a script makes are unique across threads.
+THREAD_IDS_LUA = """
 local threads = {}
 function setup(thread)
   thread:set("tid", #threads)
   table.insert(threads, thread)
 end
+"""
+
+IDEMPOTENT_TICKET_LUA = TICKET_LUA + THREAD_IDS_LUA + """
 local n = 0
 run = os.time()
 function request()

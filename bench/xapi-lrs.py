@@ -41,11 +41,7 @@ POST_LUA = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["X-Experience-API-Version"] = "1.0.3"
-local threads = {}
-function setup(thread)
-  thread:set("tid", #threads)
-  table.insert(threads, thread)
-end
+""" + rp.THREAD_IDS_LUA + """
 local n = 0
 local run = string.format("%08x", os.time() % 4294967296)
 local function statement(i)

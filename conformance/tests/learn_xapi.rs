@@ -443,3 +443,38 @@ async fn attachments_travel_as_multipart_checked_by_their_hash() {
         assert_eq!(lrs.get(&format!("?statementId={a}")).await.body["attachments"][0]["sha2"], hash.as_str());
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_statements_are_checked_against_their_jws() {
+    // signatures made with OpenSSL (fixtures/README.md), not with the server's code
+    let fixture: Value = serde_json::from_str(include_str!("fixtures/xapi_signed.json")).unwrap();
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (_, key) = ts.tenant_with_key("acme").await;
+        let send = |n: u32, jws: &str| {
+            let (ts, key) = (&ts, &key);
+            let mut s = fixture["statement"].clone();
+            s["id"] = json!(format!("33cff416-e331-4c9d-969e-5373a17561{n:02}"));
+            s["attachments"] = json!([{ "usageType": "http://adlnet.gov/expapi/attachments/signature", "display": { "en-US": "Signature" },
+                "contentType": "application/octet-stream", "length": jws.len(), "sha2": sha256(jws.as_bytes()) }]);
+            let (ct, body) = multipart(&s, &[(&sha256(jws.as_bytes()), "application/octet-stream", jws.as_bytes())]);
+            let path = format!("statements?statementId={}", s["id"].as_str().unwrap());
+            async move { Reply::from(ts.xapi(&format!("Bearer {key}"), reqwest::Method::PUT, &path).header("content-type", ct).body(body).send().await.unwrap()).await }
+        };
+        for (n, name) in [(1, "rs256"), (2, "rs512"), (3, "no_x5c")] {
+            let r = send(n, fixture[name].as_str().unwrap()).await;
+            assert_eq!(r.status, 204, "{name}: {}", r.text);
+        }
+        for (n, jws, says) in [
+            (4, fixture["wrong_key"].as_str().unwrap(), "does not verify"),
+            (5, fixture["other_payload"].as_str().unwrap(), "another"),
+            (6, "not.a-jws", "compact"),
+        ] {
+            let r = send(n, jws).await;
+            r.assert_error(400, "invalid_xapi_request");
+            assert!(r.text.contains(says), "expected {says:?} in {}", r.text);
+        }
+        let stored = Lrs::bearer(&ts, &key).get("?statementId=33cff416-e331-4c9d-969e-5373a1756101").await;
+        assert_eq!(stored.body["attachments"][0]["usageType"], "http://adlnet.gov/expapi/attachments/signature");
+    }
+}

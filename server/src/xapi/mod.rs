@@ -6,4 +6,5 @@
 pub mod attachments;
 pub mod multipart;
 pub mod platform;
+pub mod signature;
 pub mod validate;

@@ -11,7 +11,7 @@ use mobieus_api::server::{
     PutXapiStatementQuery,
 };
 use mobieus_api::support::{ApiError, Call, PublicCall, RawBodyBytes};
-use crate::xapi::attachments;
+use crate::xapi::{attachments, signature};
 use crate::xapi::multipart::{self, Part};
 use serde_json::{json, Map, Value};
 
@@ -301,6 +301,7 @@ impl LearnXapiService for AppContext {
         let id = uuid_param("statementId", &query.statement_id)?;
         let mut batch = vec![prepare(call, statement, Some(&id))?];
         let data = attachments::received(&[&batch[0].statement], parts, multipart).map_err(bad)?;
+        signature::check_all(&[&batch[0].statement], &data).map_err(bad)?;
         statements_store(&call.context().db, call.principal.tenant_id, &mut batch, &data).await.map_err(store_error("statement"))?;
         answer(StatusCode::NO_CONTENT, None, &[])
     }
@@ -322,7 +323,9 @@ impl LearnXapiService for AppContext {
         if let Some(dup) = batch.iter().find(|p| !seen.insert(p.id.clone())) {
             return Err(bad(format!("the id {} appears twice in the batch", dup.id)));
         }
-        let data = attachments::received(&batch.iter().map(|p| &p.statement).collect::<Vec<_>>(), parts, multipart).map_err(bad)?;
+        let sent: Vec<&Value> = batch.iter().map(|p| &p.statement).collect();
+        let data = attachments::received(&sent, parts, multipart).map_err(bad)?;
+        signature::check_all(&sent, &data).map_err(bad)?;
         statements_store(&call.context().db, call.principal.tenant_id, &mut batch, &data).await.map_err(store_error("statement"))?;
         let ids: Vec<&str> = batch.iter().map(|p| p.id.as_str()).collect();
         answer(StatusCode::OK, Some(&json!(ids)), &[])
