@@ -259,6 +259,22 @@ pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
             if basic_auth && raw_exchange.is_none() {
                 errors.push(SpecError::new(&label, "only x-raw-exchange operations (a standard's clients) accept basicAuth"));
             }
+            let alternate_syntax = match op.extensions.get("x-alternate-request-syntax") {
+                None => false,
+                Some(serde_json::Value::Bool(true)) if path.contains('{') => {
+                    errors.push(SpecError::new(&label, "x-alternate-request-syntax paths have no path parameters"));
+                    false
+                }
+                Some(serde_json::Value::Bool(true)) if raw_exchange.is_some() && !public => true,
+                Some(serde_json::Value::Bool(true)) => {
+                    errors.push(SpecError::new(&label, "x-alternate-request-syntax is for admitted x-raw-exchange operations (xAPI's)"));
+                    false
+                }
+                Some(_) => {
+                    errors.push(SpecError::new(&label, "x-alternate-request-syntax is `true` or absent"));
+                    false
+                }
+            };
 
             if let Some(success) = success {
                 ops.push(Operation {
@@ -274,6 +290,7 @@ pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
                     max_body_bytes,
                     raw_exchange,
                     basic_auth,
+                    alternate_syntax,
                 });
             }
         }

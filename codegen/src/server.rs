@@ -25,6 +25,14 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
     let mut op_refs = Vec::new();
     let mut envelopes = std::collections::BTreeSet::new();
 
+    // paths some of whose operations take xAPI's alternate request syntax:
+    // a dispatcher each (and a POST endpoint where the path documents none)
+    let mut alternates: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
+    for op in ops.iter().filter(|o| o.alternate_syntax) {
+        alternates.entry(op.path.as_str()).or_default().push(op);
+    }
+    let dispatcher = |path: &str| format_ident!("alternate_{}", path.trim_matches('/').replace(['/', '-', '.'], "_"));
+
     for op in ops {
         let fn_name = format_ident!("{}", op.operation_id.to_snake_case());
         let camel = op.operation_id.to_upper_camel_case();
@@ -199,6 +207,37 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
                 }
             });
         }
+        let serve = quote! {
+            let exchange = crate::support::Exchange::begin(&rqctx, &#static_name);
+            #admit
+            #(#unwrap)*
+            #invoke
+        };
+        // a POST marked for the alternate syntax diverts `?method=` to the
+        // path's dispatcher, which serves a POST through `<op>_serve` (not
+        // this endpoint: no recursion)
+        let (body_tokens, serve_item) = if method_str == "POST" && op.alternate_syntax {
+            let serve_fn = format_ident!("{}_serve", fn_name);
+            let dispatch = dispatcher(path);
+            (
+                quote! {
+                    if crate::support::alternate::asked(&rqctx) {
+                        return Self::#dispatch(rqctx, body).await;
+                    }
+                    Self::#serve_fn(rqctx, #(#call_args),*).await
+                },
+                quote! {
+                    fn #serve_fn(
+                        rqctx: dropshot::RequestContext<Self::Context>,
+                        #(#endpoint_args),*
+                    ) -> impl std::future::Future<Output = Result<crate::support::Reply<#reply_ty>, crate::support::ApiError>> + Send + 'static {
+                        async move { #serve }
+                    }
+                },
+            )
+        } else {
+            (serve, quote!())
+        };
         endpoints.push(quote! {
             #[endpoint {
                 method = #method_ident,
@@ -211,12 +250,42 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
                 rqctx: dropshot::RequestContext<Self::Context>,
                 #(#endpoint_args),*
             ) -> Result<crate::support::Reply<#reply_ty>, crate::support::ApiError> {
-                let exchange = crate::support::Exchange::begin(&rqctx, &#static_name);
-                #admit
-                #(#unwrap)*
-                #invoke
+                #body_tokens
             }
+
+            #serve_item
         });
+    }
+
+    for (path, alt_ops) in &alternates {
+        endpoints.push(alternate_dispatcher(alt_ops, dispatcher(path)));
+        if !alt_ops.iter().any(|o| o.method == "post") {
+            let post_fn = format_ident!("{}_post", dispatcher(path));
+            let dispatch = dispatcher(path);
+            let allow = {
+                let mut m: Vec<String> = ops.iter().filter(|o| o.path == *path).map(|o| o.method.to_uppercase()).collect();
+                if m.iter().any(|x| x == "GET") {
+                    m.push("HEAD".into());
+                }
+                m.join(", ")
+            };
+            let limit = alt_ops.iter().filter_map(|o| o.max_body_bytes).max().map(|n| {
+                let n = n as usize;
+                quote!(request_body_max_bytes = #n,)
+            });
+            endpoints.push(quote! {
+                #[endpoint { method = POST, path = #path, unpublished = true, #limit }]
+                async fn #post_fn(
+                    rqctx: dropshot::RequestContext<Self::Context>,
+                    body: crate::support::RawBody
+                ) -> Result<crate::support::Reply<http::Response<dropshot::Body>>, crate::support::ApiError> {
+                    if crate::support::alternate::asked(&rqctx) {
+                        return Self::#dispatch(rqctx, body).await;
+                    }
+                    Ok(crate::support::Reply::plain(crate::support::method_not_allowed(&rqctx, #allow)))
+                }
+            });
+        }
     }
 
     // Per documented path: an OPTIONS preflight and a 405 for every method the
@@ -261,7 +330,8 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
                 Ok(crate::support::preflight(&rqctx, #allow).await)
             }
         });
-        for m in ALL_METHODS.iter().filter(|m| !methods.iter().any(|d| d == *m)) {
+        let alternate_post = alternates.contains_key(path);
+        for m in ALL_METHODS.iter().filter(|m| !(methods.iter().any(|d| d == *m) || (alternate_post && **m == "POST"))) {
             let fn_name = format_ident!("route_{}_{}_not_allowed", i, m.to_lowercase());
             let method_ident = format_ident!("{}", m);
             endpoints.push(quote! {
@@ -334,6 +404,94 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
         pub trait MobieusApi {
             type Context: Service;
             #(#endpoints)*
+        }
+    }
+}
+
+/// A path's alternate-syntax dispatcher (an unmanaged method of the API
+/// trait): it reads the form into the request it stands for and runs that
+/// method's own endpoint on it (a POST's `_serve`), so the usual admission,
+/// checks and answers apply. Errors before that answer as the path's first
+/// operation would (its answer headers).
+fn alternate_dispatcher(alt_ops: &[&Operation], name: syn::Ident) -> TokenStream {
+    let first = format_ident!("OP_{}", alt_ops[0].operation_id.to_shouty_snake_case());
+    let allowed = alt_ops.iter().map(|o| o.method.to_uppercase()).collect::<Vec<_>>().join(", ");
+    let arms = alt_ops.iter().map(|op| {
+        let method = op.method.to_uppercase();
+        let op_id = &op.operation_id;
+        let camel = op.operation_id.to_upper_camel_case();
+        let this = format_ident!("OP_{}", op.operation_id.to_shouty_snake_case());
+        let mut target = format_ident!("{}", op.operation_id.to_snake_case());
+        if method == "POST" {
+            target = format_ident!("{}_serve", target);
+        }
+        let mut extract = Vec::new();
+        let mut args = Vec::new();
+        for (loc, kind, extractor) in [
+            (ParamLocation::Query, "Query", quote!(crate::support::ApiQuery)),
+            (ParamLocation::Header, "Headers", quote!(crate::support::ApiHeaders)),
+        ] {
+            if op.params_in(loc).is_empty() {
+                continue;
+            }
+            let struct_name = format_ident!("{}{}", camel, kind);
+            let arg = format_ident!("{}", kind.to_lowercase());
+            extract.push(quote! {
+                let #arg = match <#extractor<#struct_name> as dropshot::SharedExtractor>::from_request(&inner).await {
+                    Ok(v) => v,
+                    Err(e) => return Ok(crate::support::Exchange::begin(&inner, &#this).reject(crate::support::ApiError::new(e.status_code.as_status(), "invalid_parameter", e.external_message))),
+                };
+            });
+            args.push(arg);
+        }
+        if op.body.is_some() {
+            extract.push(quote! {
+                let body = match <crate::support::RawBody as dropshot::ExclusiveExtractor>::from_request(&inner, request).await {
+                    Ok(v) => v,
+                    Err(e) => return Ok(crate::support::Exchange::begin(&inner, &#this).reject(crate::support::ApiError::new(e.status_code.as_status(), "invalid_body", e.external_message))),
+                };
+            });
+            args.push(format_ident!("body"));
+        } else {
+            extract.push(quote!(drop(request);));
+        }
+        quote! {
+            #method => {
+                let (inner, request) = match alt.into_request(rqctx, #op_id) {
+                    Ok(r) => r,
+                    Err((rqctx, e)) => return Ok(crate::support::Exchange::begin(&rqctx, &#first).reject(e)),
+                };
+                #(#extract)*
+                Self::#target(inner, #(#args),*).await
+            }
+        }
+    });
+    quote! {
+        fn #name(
+            rqctx: dropshot::RequestContext<Self::Context>,
+            body: crate::support::RawBody,
+        ) -> impl std::future::Future<Output = Result<crate::support::Reply<http::Response<dropshot::Body>>, crate::support::ApiError>> + Send + 'static {
+            async move {
+                let alt = {
+                    let exchange = crate::support::Exchange::begin(&rqctx, &#first);
+                    let sent = match body.into_inner() {
+                        Ok(b) => b,
+                        Err(e) => return Ok(exchange.reject(e)),
+                    };
+                    match crate::support::alternate::Alternate::read(&rqctx, sent.bytes()) {
+                        Ok(a) => a,
+                        Err(e) => return Ok(exchange.reject(e)),
+                    }
+                };
+                let method = alt.method.clone();
+                match method.as_str() {
+                    #(#arms)*
+                    other => {
+                        let refused = crate::support::alternate::method_refused(other, #allowed);
+                        Ok(crate::support::Exchange::begin(&rqctx, &#first).reject(refused))
+                    }
+                }
+            }
         }
     }
 }

@@ -77,6 +77,10 @@ pub struct Operation {
     pub raw_exchange: Option<RawExchange>,
     /// The operation's `security` accepts `basicAuth` besides the bearer key.
     pub basic_auth: bool,
+    /// `x-alternate-request-syntax`: also reachable as
+    /// `POST <path>?method=<METHOD>` with its headers, parameters and body
+    /// as form fields (xAPI Communication 1.3; `support::alternate`).
+    pub alternate_syntax: bool,
 }
 
 /// An operation whose request and success bodies a standard defines (xAPI):

@@ -243,6 +243,159 @@ async fn queries_filter_page_stably_and_format() {
     }
 }
 
+/// A statement targeting another by StatementRef meets a query's filters
+/// when its target does, down its chain (Communication 2.1.3), whenever the
+/// target is stored; `since` and `until` stay the referrer's own.
+#[tokio::test(flavor = "multi_thread")]
+async fn statement_refs_meet_the_filters_their_targets_meet() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (_, key) = ts.tenant_with_key("acme").await;
+        let lrs = Lrs::bearer(&ts, &key);
+        let refers = |who: &str, verb: &str, target: &str| {
+            let mut s = statement(who, verb, "unused");
+            s["object"] = json!({ "objectType": "StatementRef", "id": target });
+            s
+        };
+        let one = |s: Value| {
+            let lrs = &lrs;
+            async move {
+                let r = lrs.post(&s).await;
+                assert_eq!(r.status, 200, "{}", r.text);
+                r.body[0].as_str().unwrap().to_owned()
+            }
+        };
+        let target = one(statement("ada", "completed", "a50")).await;
+        let comment = one(refers("grace", "commented", &target)).await;
+        let like = one(refers("alan", "liked", &comment)).await;
+        one(statement("grace", "attempted", "a99")).await;
+        // a chain to a statement stored only later
+        let later = "c0ffee00-0000-4000-8000-000000000051";
+        let early = one(refers("alan", "commented", later)).await;
+        let early_like = one(refers("grace", "liked", &early)).await;
+
+        let by = |q: String| {
+            let lrs = &lrs;
+            async move {
+                let mut got = ids(&lrs.get(&q).await);
+                got.sort();
+                got
+            }
+        };
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
+        let a50 = "?activity=https://learn.example.org/activities/a50".to_owned();
+        assert_eq!(by(a50.clone()).await, sorted(vec![target.clone(), comment.clone(), like.clone()]));
+        assert_eq!(by(format!("?agent={}", agent_param("ada"))).await, sorted(vec![target.clone(), comment.clone(), like.clone()]));
+        assert_eq!(by("?verb=http://adlnet.gov/expapi/verbs/completed".into()).await, sorted(vec![target.clone(), comment.clone(), like.clone()]));
+        // the filters together, on the same statement of the chain
+        assert!(by(format!("{a50}&verb=http://adlnet.gov/expapi/verbs/liked")).await.is_empty());
+        assert_eq!(by(format!("?agent={}&verb=http://adlnet.gov/expapi/verbs/liked", agent_param("alan"))).await, vec![like.clone()]);
+        assert!(by("?activity=https://learn.example.org/activities/a51".into()).await.is_empty());
+
+        let r = lrs.put(later, &statement("ada", "completed", "a51")).await;
+        assert_eq!(r.status, 204, "{}", r.text);
+        assert_eq!(by("?activity=https://learn.example.org/activities/a51".into()).await, sorted(vec![later.to_owned(), early.clone(), early_like.clone()]));
+
+        // voided, the target leaves the answer, but what targets it (the voiding statement too) stays
+        let voiding = one(refers("ada", "voided", &target)).await;
+        assert_eq!(by(a50.clone()).await, sorted(vec![comment.clone(), like.clone(), voiding.clone()]));
+        // time filters are the referrer's own
+        let stored = lrs.get(&format!("?statementId={like}")).await.body["stored"].as_str().unwrap().to_owned();
+        let since: String = url::form_urlencoded::byte_serialize(stored.as_bytes()).collect();
+        assert_eq!(by(format!("{a50}&since={since}")).await, vec![voiding.clone()]);
+        // statementId is not a query: the voided target is found only as voided
+        lrs.get(&format!("?statementId={target}")).await.assert_error(404, "statement_not_found");
+    }
+}
+
+/// xAPI's alternate request syntax (Communication 1.3): `POST ?method=`
+/// with headers, parameters and content as form fields stands for the
+/// request itself, with its checks and answers; no header but the form's.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_alternate_request_syntax_stands_for_every_request() {
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (_, key) = ts.tenant_with_key("acme").await;
+        let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("content:{key}")));
+        let form = |path: &str, method: &str, fields: &[(&str, &str)]| {
+            let ts = &ts;
+            let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+            let url = ts.url(&format!("{XAPI}/{path}?method={method}"));
+            async move {
+                let r = ts.http.post(url).header("content-type", "application/x-www-form-urlencoded").body(body).send().await.unwrap();
+                Reply::from(r).await
+            }
+        };
+        let auth = [("Authorization", basic.as_str()), ("X-Experience-API-Version", "1.0.3")];
+        let with = |extra: &[(&'static str, String)]| -> Vec<(String, String)> {
+            auth.iter().map(|(k, v)| (k.to_string(), v.to_string())).chain(extra.iter().map(|(k, v)| (k.to_string(), v.clone()))).collect()
+        };
+        let pairs = |v: &[(String, String)]| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>();
+        let send = |path: &'static str, method: &'static str, fields: Vec<(String, String)>| {
+            let form = &form;
+            async move {
+                let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                form(path, method, &refs).await
+            }
+        };
+
+        // statements: PUT, GET one, POST, GET a query
+        let id = "a17e0000-0000-4000-8000-000000000001";
+        let s = statement("ada", "completed", "alt1").to_string();
+        let r = send("statements", "PUT", with(&[("statementId", id.into()), ("content", s.clone()), ("Content-Type", "application/json".into())])).await;
+        assert_eq!((r.status, r.header("x-experience-api-version")), (204, Some("1.0.3")), "{}", r.text);
+        let r = send("statements", "GET", with(&[("statementId", id.into())])).await;
+        assert_eq!((r.status, r.body["id"].as_str()), (200, Some(id)), "{}", r.text);
+        let r = send("statements", "POST", with(&[("content", json!([statement("grace", "attempted", "alt2")]).to_string())])).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let posted = r.body[0].as_str().unwrap().to_owned();
+        let agent = json!({ "mbox": "mailto:grace@example.org" }).to_string();
+        let r = send("statements", "get", with(&[("agent", agent.clone())])).await;
+        assert_eq!(ids(&r), vec![posted], "a lower-case method is the same");
+        // the plain POST still stores
+        let lrs = Lrs::bearer(&ts, &key);
+        assert_eq!(lrs.post(&statement("alan", "attempted", "alt3")).await.status, 200);
+
+        // documents: PUT, the If-None-Match rule, GET, DELETE
+        let doc = [("activityId", "https://learn.example.org/activities/alt".to_owned()), ("agent", agent.clone()), ("stateId", "bookmark".to_owned())];
+        let mut put = with(&doc);
+        put.extend(pairs(&[("content".into(), "page 7".into()), ("Content-Type".into(), "text/plain".into())]));
+        assert_eq!(send("activities/state", "PUT", put.clone()).await.status, 204);
+        let mut guarded = put.clone();
+        guarded.push(("If-None-Match".into(), "*".into()));
+        send("activities/state", "PUT", guarded).await.assert_error(412, "precondition_failed");
+        let r = send("activities/state", "GET", with(&doc)).await;
+        assert_eq!((r.status, r.text.as_str(), r.header("content-type")), (200, "page 7", Some("text/plain")));
+        assert_eq!(send("activities/state", "DELETE", with(&doc)).await.status, 204);
+        assert_eq!(send("activities/state", "GET", with(&doc)).await.status, 404);
+        // paths that document no POST take it too, and refuse a plain one
+        let r = send("agents", "GET", with(&[("agent", agent.clone())])).await;
+        assert_eq!((r.status, r.body["objectType"].as_str()), (200, Some("Person")), "{}", r.text);
+        let plain = ts.http.post(ts.url(&format!("{XAPI}/agents"))).header("authorization", format!("Bearer {key}")).send().await.unwrap();
+        assert_eq!(plain.status(), 405);
+
+        // refusals: the usual ones, from the form's headers and fields
+        let r = send("statements", "GET", vec![("X-Experience-API-Version".into(), "1.0.3".into())]).await;
+        assert_eq!(r.status, 401, "no credential: {}", r.text);
+        let r = send("statements", "GET", vec![("Authorization".into(), basic.clone())]).await;
+        assert_eq!(r.status, 400, "no version: {}", r.text);
+        send("statements", "GET", with(&[("StatementId", id.into())])).await.assert_error(400, "invalid_parameter");
+        send("statements", "PATCH", with(&[])).await.assert_error(400, "invalid_parameter");
+        let r = ts.http.post(ts.url(&format!("{XAPI}/statements?method=GET&statementId={id}"))).header("content-type", "application/x-www-form-urlencoded").body(url::form_urlencoded::Serializer::new(String::new()).extend_pairs(auth).finish()).send().await.unwrap();
+        Reply::from(r).await.assert_error(400, "invalid_parameter");
+        let r = ts.http.post(ts.url(&format!("{XAPI}/statements?method=GET"))).header("content-type", "application/json").body("{}").send().await.unwrap();
+        Reply::from(r).await.assert_error(400, "invalid_parameter");
+        // a read-only key cannot write this way either
+        let reader = ts.key(ts.tenant("acme-reader", "pro").await, &["learn:xapi:read"]).await;
+        let reader_auth = format!("Bearer {reader}");
+        let r = send("statements", "POST", vec![("Authorization".into(), reader_auth), ("X-Experience-API-Version".into(), "1.0.3".into()), ("content".into(), s)]).await;
+        assert_eq!(r.status, 403, "{}", r.text);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn another_tenant_sees_none_of_the_statements() {
     for backend in backends() {

@@ -94,6 +94,7 @@ pub async fn seed_demo(db: &Db) -> Result<DemoSeed, StoreError> {
         seed_helpdesk(db, tenant.id, &user_ids).await?;
         seed_marketplace_and_moderation(db, tenant.id, &user_ids, &post_ids).await?;
         seed_learn(db, tenant.id, &user_ids).await?;
+        seed_know(db, tenant.id).await?;
     }
     let (key, secret) = key_create(
         db,
@@ -475,4 +476,53 @@ fn demo_png() -> Vec<u8> {
         0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44,
         0xae, 0x42, 0x60, 0x82,
     ]
+}
+
+/// The product's own documentation as a wiki: the overview (three
+/// revisions, the second the "History #95" edit the page's header shows),
+/// the helpdesk page under it, and the sibling platform's overview.
+async fn seed_know(db: &Db, tenant: i64) -> Result<(), StoreError> {
+    use crate::store::know::pages::{page_create, page_update, NewPage, PageChanges};
+    use crate::store::know::{Author, PageRef};
+    let system = Author::system();
+    let page = |slug: &str, title: &str, body: &str, parent: Option<i64>, summary: &str| NewPage {
+        slug: slug.into(),
+        title: title.into(),
+        body_md: body.into(),
+        parent_id: parent,
+        summary: Some(summary.into()),
+    };
+    let overview = page_create(
+        db,
+        tenant,
+        &page("api-overview", "mobieusCore API — Overview", include_str!("../demo-wiki/api-overview.r1.md"), None, "The overview as of 1.6.0"),
+        None,
+        &system,
+    )
+    .await?;
+    let edits = [
+        (include_str!("../demo-wiki/api-overview.r2.md"), "toolkit seed-community update"),
+        (include_str!("../demo-wiki/api-overview.r3.md"), "Version table: 1.7.0 and 1.6.0"),
+    ];
+    for (base, (body, summary)) in (1..).zip(edits) {
+        let changes = PageChanges { body_md: Some(body.into()), summary: Some(summary.into()), ..PageChanges::default() };
+        page_update(db, tenant, &PageRef::Id(overview.id), Some(base), &changes, None, &system).await?;
+    }
+    page_create(
+        db,
+        tenant,
+        &page("api-helpdesk", "mobieusCore API — mobieusHelp", include_str!("../demo-wiki/api-helpdesk.md"), Some(overview.id), "The helpdesk surface in detail"),
+        None,
+        &system,
+    )
+    .await?;
+    page_create(
+        db,
+        tenant,
+        &page("sibling-api-overview", "Sibling platform — API overview", include_str!("../demo-wiki/sibling-api-overview.md"), None, "The sibling platform whose client conventions we adopt"),
+        None,
+        &system,
+    )
+    .await?;
+    Ok(())
 }

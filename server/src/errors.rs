@@ -17,6 +17,7 @@ pub fn store_error(resource: &'static str) -> impl Fn(StoreError) -> ApiError {
                 .with_extra(json!({ "field": field }))
         }
         StoreError::Refused(message) => ApiError::conflict(message),
+        StoreError::RefusedWith(message, extra) => ApiError::conflict(message).with_extra(extra),
         StoreError::PreconditionFailed(message) => ApiError::new(http::StatusCode::PRECONDITION_FAILED, "precondition_failed", message),
         StoreError::Invalid(fields) => {
             ApiError::validation(fields.into_iter().map(|(field, problem)| FieldProblem { field, problem }).collect())

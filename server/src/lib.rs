@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod errors;
 pub mod gate;
+pub mod know;
 pub mod rate_limit;
 pub mod scopes;
 pub mod scorm;

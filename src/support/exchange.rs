@@ -33,6 +33,10 @@ pub struct Reply<R> {
 }
 
 impl<R> Reply<R> {
+    /// A response built outside an exchange (a 405), as it is.
+    pub fn plain(response: Response<Body>) -> Self {
+        Reply { response, body: None, _shape: PhantomData }
+    }
     pub fn status(&self) -> StatusCode {
         self.response.status()
     }

@@ -1,6 +1,7 @@
 //! Runtime support for the generated endpoints. Each concern lives in one
 //! module and is used by every operation; handlers never repeat it.
 
+pub mod alternate;
 mod cors;
 mod error;
 mod exchange;

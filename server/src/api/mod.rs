@@ -6,6 +6,7 @@
 mod events;
 mod files;
 mod helpdesk;
+mod know;
 mod learn;
 mod listings;
 mod meta;

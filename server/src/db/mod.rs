@@ -50,6 +50,9 @@ pub enum StoreError {
     /// The row's state refuses the change (a 409 with this message).
     #[error("refused: {0}")]
     Refused(String),
+    /// As `Refused`, with what the caller needs to retry (the 409's `extra`).
+    #[error("refused: {0}")]
+    RefusedWith(String, serde_json::Value),
     /// The caller's precondition (`If-Match`, `If-None-Match`) does not
     /// hold for the row as it is (a 412 with this message).
     #[error("precondition failed: {0}")]

@@ -725,6 +725,90 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    know_pages (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        slug -> Text,
+        title -> Text,
+        title_folded -> Text,
+        parent_id -> Nullable<BigInt>,
+        revision -> BigInt,
+        body_md -> Text,
+        summary -> Nullable<Text>,
+        author_kind -> Text,
+        author_id -> Nullable<BigInt>,
+        author_name -> Text,
+        created_at -> UtcTs,
+        updated_at -> UtcTs,
+        deleted_at -> Nullable<UtcTs>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    know_revisions (tenant_id, page_id, number) {
+        tenant_id -> BigInt,
+        page_id -> BigInt,
+        number -> BigInt,
+        title -> Text,
+        body_md -> Text,
+        summary -> Nullable<Text>,
+        author_kind -> Text,
+        author_id -> Nullable<BigInt>,
+        author_name -> Text,
+        size -> BigInt,
+        size_change -> BigInt,
+        submitted_at -> UtcTs,
+    }
+}
+
+/// mobieusKnow's search index differs by backend (a tsvector table, an
+/// FTS5 table); `store::know::search` holds the queries of each.
+pub mod pg {
+    diesel::table! {
+        use diesel::sql_types::*;
+        use crate::db::types::TsVector;
+        know_search (tenant_id, page_id) {
+            tenant_id -> BigInt,
+            page_id -> BigInt,
+            title_words -> Text,
+            body_words -> Text,
+            document -> TsVector,
+        }
+    }
+}
+
+pub mod sqlite {
+    diesel::table! {
+        use diesel::sql_types::*;
+        /// FTS5: `rowid` is the page's id; `know_search` the hidden column
+        /// that MATCH takes; `rank` the configured bm25.
+        know_search (rowid) {
+            rowid -> BigInt,
+            title_words -> Text,
+            body_words -> Text,
+            tenant_id -> BigInt,
+            page_id -> BigInt,
+            #[sql_name = "know_search"]
+            fts -> Text,
+            rank -> Double,
+        }
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    learn_xapi_statement_targets (tenant_id, seq, target_id) {
+        tenant_id -> BigInt,
+        seq -> BigInt,
+        target_id -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
     learn_xapi_activities (tenant_id, activity, seq, direct) {
         tenant_id -> BigInt,
         seq -> BigInt,
@@ -773,7 +857,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     learn_lessons, learn_activities, learn_enrollments, learn_activity_completions, learn_attempts, learn_certificate_templates,
     learn_certificates, learn_cohorts, learn_cohort_members, learn_scorm_packages, learn_scorm_results, learn_live_sessions,
     learn_live_attendance, learn_xapi_statements, learn_xapi_agents, learn_xapi_activities,
-    learn_xapi_documents, learn_xapi_attachments,
+    learn_xapi_documents, learn_xapi_attachments, learn_xapi_statement_targets, know_pages, know_revisions,
 );
 
 // progress counts group done activities by enrollment and by `required`

@@ -23,6 +23,16 @@ pub struct UtcTs;
 #[diesel(sqlite_type(name = "Text"))]
 pub struct PJson;
 
+/// PostgreSQL's full-text types, only ever inside search expressions (never
+/// read or written as values).
+#[derive(SqlType, diesel::query_builder::QueryId, Debug, Clone, Copy, Default)]
+#[diesel(postgres_type(oid = 3614, array_oid = 3643))]
+pub struct TsVector;
+
+#[derive(SqlType, diesel::query_builder::QueryId, Debug, Clone, Copy, Default)]
+#[diesel(postgres_type(oid = 3615, array_oid = 3645))]
+pub struct TsQuery;
+
 /// A UTC timestamp, kept to microseconds (PostgreSQL's precision) on both
 /// backends so a value reads back equal to what was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, AsExpression, FromSqlRow, Serialize, Deserialize)]

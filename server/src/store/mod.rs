@@ -7,6 +7,7 @@ pub mod events;
 pub mod files;
 pub mod helpdesk;
 pub mod idempotency;
+pub mod know;
 pub mod learn;
 pub mod listings;
 pub mod moderation;

@@ -37,7 +37,8 @@ fn parse(body: &str) -> Result<Vec<Piece<'_>>, String> {
     Ok(pieces)
 }
 
-fn escape_html(s: &str) -> String {
+/// Text as HTML (shared: templates, wiki snippets).
+pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

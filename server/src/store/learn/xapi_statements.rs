@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::Value;
 
-use crate::db::schema::{learn_xapi_activities as xa, learn_xapi_agents as xg, learn_xapi_attachments as xt, learn_xapi_statements as xs};
+use crate::db::schema::{learn_xapi_activities as xa, learn_xapi_agents as xg, learn_xapi_attachments as xt, learn_xapi_statement_targets as xr, learn_xapi_statements as xs};
 use crate::db::{Db, Json, StoreError, Ts};
 use crate::{with_conn, write_tx};
 
@@ -21,6 +21,8 @@ pub struct PreparedStatement {
     pub statement: Value,
     pub verb: String,
     pub registration: Option<String>,
+    /// The statement a StatementRef object targets.
+    pub target: Option<String>,
     /// A voiding statement's target.
     pub voids: Option<String>,
     /// (agent key, direct: the actor or object)
@@ -37,12 +39,15 @@ impl PreparedStatement {
     pub fn indexed(id: String, statement: Value) -> Self {
         let refs = crate::xapi::validate::refs(&statement);
         let registration = statement.pointer("/context/registration").and_then(Value::as_str).map(str::to_ascii_lowercase);
-        let voids = (refs.verb == VOIDED).then(|| statement.pointer("/object/id").and_then(Value::as_str).map(str::to_ascii_lowercase)).flatten();
+        let target = (statement.pointer("/object/objectType").and_then(Value::as_str) == Some("StatementRef"))
+            .then(|| statement.pointer("/object/id").and_then(Value::as_str).map(str::to_ascii_lowercase))
+            .flatten();
+        let voids = if refs.verb == VOIDED { target.clone() } else { None };
         let mut agents: Vec<(String, bool)> = refs.actor.iter().chain(&refs.object_agent).map(|a| (a.clone(), true)).collect();
         agents.extend(refs.related_agents.iter().map(|a| (a.clone(), false)));
         let mut activities: Vec<(String, bool)> = refs.object_activity.iter().map(|a| (a.clone(), true)).collect();
         activities.extend(refs.related_activities.iter().map(|a| (a.clone(), false)));
-        PreparedStatement { id, statement, verb: refs.verb, registration, voids, agents, activities }
+        PreparedStatement { id, statement, verb: refs.verb, registration, target, voids, agents, activities }
     }
 }
 
@@ -139,7 +144,7 @@ pub async fn statements_store(db: &Db, tenant: i64, batch: &mut [PreparedStateme
 #[macro_export]
 macro_rules! insert_statement {
     ($conn:expr, $tenant:expr, $p:expr, $stamp:expr) => {{
-        use $crate::db::schema::{learn_xapi_activities as xa, learn_xapi_agents as xg, learn_xapi_statements as xs};
+        use $crate::db::schema::{learn_xapi_activities as xa, learn_xapi_agents as xg, learn_xapi_statement_targets as xr, learn_xapi_statements as xs};
         use $crate::db::{Json, Ts};
         let conn = &mut *$conn;
         let tenant: i64 = $tenant;
@@ -180,6 +185,29 @@ macro_rules! insert_statement {
                 .values((xa::tenant_id.eq(tenant), xa::seq.eq(event.id), xa::activity.eq(activity), xa::direct.eq(direct)))
                 .execute(conn)
                 .await?;
+        }
+        if let Some(target) = &p.target {
+            // its chain: the target, and the target's own chain if it is stored
+            let mut chain: Vec<String> = xr::table
+                .inner_join(xs::table.on(xs::tenant_id.eq(xr::tenant_id).and(xs::seq.eq(xr::seq))))
+                .filter(xr::tenant_id.eq(tenant).and(xs::id.eq(target)))
+                .select(xr::target_id)
+                .load(conn)
+                .await?;
+            chain.push(target.clone());
+            chain.sort();
+            chain.dedup();
+            // and every statement already naming this one takes the chain on
+            let naming: Vec<i64> = xr::table.filter(xr::tenant_id.eq(tenant).and(xr::target_id.eq(&p.id))).select(xr::seq).load(conn).await?;
+            for seq in std::iter::once(event.id).chain(naming) {
+                for t in &chain {
+                    diesel::insert_into(xr::table)
+                        .values((xr::tenant_id.eq(tenant), xr::seq.eq(seq), xr::target_id.eq(t)))
+                        .on_conflict_do_nothing()
+                        .execute(conn)
+                        .await?;
+                }
+            }
         }
         if let Some(target) = &p.voids {
             // a voiding statement itself cannot be voided
@@ -280,7 +308,10 @@ pub async fn statements_head(db: &Db, tenant: i64) -> Result<i64, StoreError> {
 }
 
 /// A page of valid (not voided) statements matching `f`, with `seq` at most
-/// `head`, after `after` in the order asked for.
+/// `head`, after `after` in the order asked for. A statement matches when
+/// it, or a statement its StatementRef chain targets (voided or not: so a
+/// voiding statement is found by what it voided), meets the agent, verb,
+/// activity and registration filters; `since` and `until` are its own.
 pub async fn statements_query(
     db: &Db,
     tenant: i64,
@@ -291,26 +322,40 @@ pub async fn statements_query(
     limit: i64,
 ) -> Result<Vec<StoredStatement>, StoreError> {
     with_conn!(db, |conn| {
+        // the statements (voided or not) meeting the filters that are not
+        // time or sequence based themselves
+        macro_rules! meeting {
+            () => {{
+                let mut d = xs::table.filter(xs::tenant_id.eq(tenant)).into_boxed();
+                if let Some(agent) = &f.agent {
+                    let mut matching = xg::table.filter(xg::tenant_id.eq(tenant).and(xg::agent.eq(agent.clone()))).into_boxed();
+                    if !f.related_agents {
+                        matching = matching.filter(xg::direct.eq(true));
+                    }
+                    d = d.filter(xs::seq.eq_any(matching.select(xg::seq)));
+                }
+                if let Some(activity) = &f.activity {
+                    let mut matching = xa::table.filter(xa::tenant_id.eq(tenant).and(xa::activity.eq(activity.clone()))).into_boxed();
+                    if !f.related_activities {
+                        matching = matching.filter(xa::direct.eq(true));
+                    }
+                    d = d.filter(xs::seq.eq_any(matching.select(xa::seq)));
+                }
+                if let Some(v) = &f.verb {
+                    d = d.filter(xs::verb_id.eq(v.clone()));
+                }
+                if let Some(r) = &f.registration {
+                    d = d.filter(xs::registration.eq(r.clone()));
+                }
+                d
+            }};
+        }
         let mut q = xs::table.filter(xs::tenant_id.eq(tenant).and(xs::voided.eq(false)).and(xs::seq.le(head))).into_boxed();
-        if let Some(agent) = &f.agent {
-            let mut matching = xg::table.filter(xg::tenant_id.eq(tenant).and(xg::agent.eq(agent.clone()))).into_boxed();
-            if !f.related_agents {
-                matching = matching.filter(xg::direct.eq(true));
-            }
-            q = q.filter(xs::seq.eq_any(matching.select(xg::seq)));
-        }
-        if let Some(activity) = &f.activity {
-            let mut matching = xa::table.filter(xa::tenant_id.eq(tenant).and(xa::activity.eq(activity.clone()))).into_boxed();
-            if !f.related_activities {
-                matching = matching.filter(xa::direct.eq(true));
-            }
-            q = q.filter(xs::seq.eq_any(matching.select(xa::seq)));
-        }
-        if let Some(v) = &f.verb {
-            q = q.filter(xs::verb_id.eq(v.clone()));
-        }
-        if let Some(r) = &f.registration {
-            q = q.filter(xs::registration.eq(r.clone()));
+        if f.agent.is_some() || f.activity.is_some() || f.verb.is_some() || f.registration.is_some() {
+            // a statement meets them itself, or through a statement it
+            // targets by StatementRef (its chain, Communication 2.1.3)
+            let via = xr::table.filter(xr::tenant_id.eq(tenant).and(xr::target_id.eq_any(meeting!().select(xs::id)))).select(xr::seq);
+            q = q.filter(xs::seq.eq_any(meeting!().select(xs::seq)).or(xs::seq.eq_any(via)));
         }
         if let Some(s) = f.since {
             q = q.filter(xs::stored.gt(s));

@@ -1,0 +1,1 @@
+DROP TABLE learn_xapi_statement_targets;

@@ -1,0 +1,3 @@
+DROP TABLE know_search;
+DROP TABLE know_revisions;
+DROP TABLE know_pages;
