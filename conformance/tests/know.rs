@@ -281,6 +281,10 @@ async fn search_ranks_titles_first_and_the_same_on_both_databases() {
         let (q, excluded, _) = search("refund -shipping").await;
         assert!(!excluded.contains(&"shipping".to_owned()) && !excluded.contains(&"onboarding".to_owned()) && excluded.contains(&"refund-policy".to_owned()), "{excluded:?}");
         mine.push((q, excluded));
+        // a phrase never spans the title and the body
+        create(&ts, &key, "boundary", "All about refund", "Shipping is free.", None).await;
+        assert!(!search("\"refund shipping\"").await.1.contains(&"boundary".to_owned()));
+        assert!(c.delete_know_page().page("boundary").send().await.unwrap().status().is_success());
         let (q, phrase, _) = search("\"refund policy\"").await;
         assert_eq!(phrase, ["refund-policy", "billing", "onboarding"], "the words in a row");
         mine.push((q, phrase));

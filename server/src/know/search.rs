@@ -172,9 +172,16 @@ impl Query {
     pub fn tsquery(&self) -> String {
         let term = |t: &Term| {
             let last = t.words.len() - 1;
-            let words: Vec<String> =
-                t.words.iter().enumerate().map(|(i, w)| format!("'{w}'{}", if t.prefix && i == last { ":*" } else { "" })).collect();
-            if words.len() == 1 { words[0].clone() } else { format!("({})", words.join(" <-> ")) }
+            // a phrase within one field: the document joins the title's and
+            // the body's words, which must not make a phrase across them
+            let words = |weight: &str| -> Vec<String> {
+                t.words.iter().enumerate().map(|(i, w)| format!("'{w}'{}{weight}", if t.prefix && i == last { ":*" } else if weight.is_empty() { "" } else { ":" })).collect()
+            };
+            if t.words.len() == 1 {
+                words("")[0].clone()
+            } else {
+                format!("(({}) | ({}))", words("A").join(" <-> "), words("B").join(" <-> "))
+            }
         };
         let group = |g: &Group| {
             if g.any_of.len() == 1 { term(&g.any_of[0]) } else { format!("({})", g.any_of.iter().map(term).collect::<Vec<_>>().join(" | ")) }
@@ -301,7 +308,8 @@ mod tests {
         assert_eq!(q.groups[2].any_of, vec![w(&["exact", "words"], false)]);
         assert_eq!(q.groups[3].any_of, vec![w(&["a"], false), w(&["b"], false)]);
         assert_eq!(q.fts5(), r#"("refund"* AND "exact words" AND ("a" OR "b")) NOT "shipping""#);
-        assert_eq!(q.tsquery(), "'refund':* & ('exact' <-> 'words') & ('a' | 'b') & !'shipping'");
+        assert_eq!(q.tsquery(), "'refund':* & (('exact':A <-> 'words':A) | ('exact':B <-> 'words':B)) & ('a' | 'b') & !'shipping'");
+        assert_eq!(parse("\"a b\"*").unwrap().tsquery(), "(('a':A <-> 'b':*A) | ('a':B <-> 'b':*B))");
         // a hyphenated word is a phrase of its parts
         assert_eq!(parse("e-mail").unwrap().groups[0].any_of, vec![w(&["e", "mail"], false)]);
         assert_eq!(parse("Über").unwrap().groups[0].any_of, vec![w(&["über"], false)]);

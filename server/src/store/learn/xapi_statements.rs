@@ -300,6 +300,10 @@ pub struct StatementFilter {
     pub until: Option<Ts>,
 }
 
+/// Statements meeting a query through their StatementRef chain that are
+/// bound as a list (more are matched by a subquery).
+const VIA_LISTED: i64 = 500;
+
 /// The newest `seq` stored: the bound a query's pages keep to.
 pub async fn statements_head(db: &Db, tenant: i64) -> Result<i64, StoreError> {
     with_conn!(db, |conn| {
@@ -324,9 +328,11 @@ pub async fn statements_query(
     with_conn!(db, |conn| {
         // the statements (voided or not) meeting the filters that are not
         // time or sequence based themselves
+        // the filters that are not time or sequence based, on a boxed
+        // query of statements
         macro_rules! meeting {
-            () => {{
-                let mut d = xs::table.filter(xs::tenant_id.eq(tenant)).into_boxed();
+            ($d:expr) => {{
+                let mut d = $d;
                 if let Some(agent) = &f.agent {
                     let mut matching = xg::table.filter(xg::tenant_id.eq(tenant).and(xg::agent.eq(agent.clone()))).into_boxed();
                     if !f.related_agents {
@@ -352,10 +358,25 @@ pub async fn statements_query(
         }
         let mut q = xs::table.filter(xs::tenant_id.eq(tenant).and(xs::voided.eq(false)).and(xs::seq.le(head))).into_boxed();
         if f.agent.is_some() || f.activity.is_some() || f.verb.is_some() || f.registration.is_some() {
-            // a statement meets them itself, or through a statement it
-            // targets by StatementRef (its chain, Communication 2.1.3)
-            let via = xr::table.filter(xr::tenant_id.eq(tenant).and(xr::target_id.eq_any(meeting!().select(xs::id)))).select(xr::seq);
-            q = q.filter(xs::seq.eq_any(meeting!().select(xs::seq)).or(xs::seq.eq_any(via)));
+            // a statement meets them itself, or through a statement (voided
+            // or not) its StatementRef chain targets (Communication 2.1.3).
+            // The statements meeting them through a chain are few (those
+            // with a StatementRef object), so they are read first: without
+            // any, the filters apply directly and the indexes keep their order.
+            let via: Vec<i64> = xr::table
+                .filter(xr::tenant_id.eq(tenant).and(xr::target_id.eq_any(meeting!(xs::table.filter(xs::tenant_id.eq(tenant)).into_boxed()).select(xs::id))))
+                .select(xr::seq)
+                .limit(VIA_LISTED + 1)
+                .load(conn)
+                .await?;
+            q = if via.is_empty() {
+                meeting!(q)
+            } else if via.len() as i64 <= VIA_LISTED {
+                q.filter(xs::seq.eq_any(meeting!(xs::table.filter(xs::tenant_id.eq(tenant)).into_boxed()).select(xs::seq)).or(xs::seq.eq_any(via)))
+            } else {
+                let via = xr::table.filter(xr::tenant_id.eq(tenant).and(xr::target_id.eq_any(meeting!(xs::table.filter(xs::tenant_id.eq(tenant)).into_boxed()).select(xs::id)))).select(xr::seq);
+                q.filter(xs::seq.eq_any(meeting!(xs::table.filter(xs::tenant_id.eq(tenant)).into_boxed()).select(xs::seq)).or(xs::seq.eq_any(via)))
+            };
         }
         if let Some(s) = f.since {
             q = q.filter(xs::stored.gt(s));
