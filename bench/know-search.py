@@ -13,14 +13,11 @@ Not a test: nothing here fails a build. It reuses request-path.py's server, wrk 
 """
 
 import concurrent.futures
-import datetime
 import importlib.util
 import json
 import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -83,51 +80,34 @@ QUERIES = {
 
 
 def main():
-    rp.ensure_tools()
-    print("building the release server ...", flush=True)
-    rp.subprocess.run(["cargo", "build", "--release", "-q", "-p", "mobieus-server"], cwd=rp.ROOT, check=True)
-    tmp = tempfile.mkdtemp(prefix="mobieus-know-bench-")
-    pg_name = f"mobieus_know_bench_{os.getpid()}"
-    rp.sh("psql", rp.PG, "-qc", f"CREATE DATABASE {pg_name}")
-    pg_db = rp.PG.rsplit("/", 1)[0] + "/" + pg_name
-    lite_db = f"sqlite://{os.path.join(tmp, 'bench.db')}"
     results = {}
-    try:
-        for name, db in (("PostgreSQL", pg_db), ("SQLite", lite_db)):
-            rp.admin(db, "tenant", "create", "wiki")
-            key = rp.key_for(db, "wiki")
-            server = rp.Server(db)
-            loaded = 0
-            for size in SIZES:
-                print(f"{name}: creating pages {loaded:,}..{size:,} ...", flush=True)
-                results[(name, "load", size)] = load(key, loaded, size)
-                loaded = size
-                for label, q in QUERIES.items():
-                    got = search(key, q)
-                    results[(name, "matches", size, label)] = got["total_count"]
-                    path = "/api/v1/know/search?" + urllib.parse.urlencode({"q": q})
-                    for conns in (1, 16):
-                        print(f"{name} at {size:,}: {label}, {conns} connection(s) ...", flush=True)
-                        results[(name, size, label, conns)] = rp.wrk(path, conns, key)
-            results[(name, "rss")] = server.rss_mib()
-            server.stop()
-    finally:
-        rp.stop_all()
-        rp.subprocess.run(["psql", rp.PG, "-qc", f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"], capture_output=True)
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    def measure(name, db, tmp):
+        rp.admin(db, "tenant", "create", "wiki")
+        key = rp.key_for(db, "wiki")
+        server = rp.Server(db)
+        loaded = 0
+        for size in SIZES:
+            print(f"{name}: creating pages {loaded:,}..{size:,} ...", flush=True)
+            results[(name, "load", size)] = load(key, loaded, size)
+            loaded = size
+            for label, q in QUERIES.items():
+                got = search(key, q)
+                results[(name, "matches", size, label)] = got["total_count"]
+                path = "/api/v1/know/search?" + urllib.parse.urlencode({"q": q})
+                for conns in (1, 16):
+                    print(f"{name} at {size:,}: {label}, {conns} connection(s) ...", flush=True)
+                    results[(name, size, label, conns)] = rp.wrk(path, conns, key)
+        results[(name, "rss")] = server.rss_mib()
+        server.stop()
+
+    rp.on_both_databases("know", measure)
     write_report(results)
 
 
 def write_report(r):
-    commit = rp.sh("git", "-C", rp.ROOT, "rev-parse", "--short", "HEAD").strip()
-    dirty = " (with uncommitted changes)" if rp.sh("git", "-C", rp.ROOT, "status", "--porcelain", "--untracked-files=no").strip() else ""
-    pgv = rp.sh("psql", rp.PG, "-Atc", "SHOW server_version").strip()
-    lines = [
-        "# mobieusKnow search, measured",
-        "",
-        f"Run on {datetime.date.today().isoformat()} at commit `{commit}`{dirty} with `bench/know-search.py` (wrk, "
-        f"{rp.DURATION} s per point), on this machine: {os.cpu_count()} cores, PostgreSQL {pgv}. wrk, the server (release "
-        "build) and PostgreSQL share the cores. Each search ranks the engine's 200 best candidates and counts every match.",
+    lines = rp.report_head("mobieusKnow search, measured", "know-search.py",
+                           " Each search ranks the engine's 200 best candidates and counts every match.") + [
         "",
         "Pages created through the API (8 clients): " + "; ".join(
             f"{name} {rp.fmt(r[(name, 'load', SIZES[-1])], 0)} pages/s" for name in ("PostgreSQL", "SQLite")) + ".",

@@ -65,6 +65,39 @@ def stop_all():
         server.stop()
 
 
+def on_both_databases(name, measure):
+    """Builds the release server, runs `measure(backend, db_url, tmp)` on a fresh
+    PostgreSQL database and then a fresh SQLite file, and removes both after
+    (the surface benchmarks' shared scaffolding)."""
+    ensure_tools()
+    print("building the release server ...", flush=True)
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "mobieus-server"], cwd=ROOT, check=True)
+    tmp = tempfile.mkdtemp(prefix=f"mobieus-{name}-bench-")
+    pg_name = f"mobieus_{name.replace('-', '_')}_bench_{os.getpid()}"
+    sh("psql", PG, "-qc", f"CREATE DATABASE {pg_name}")
+    try:
+        measure("PostgreSQL", PG.rsplit("/", 1)[0] + "/" + pg_name, tmp)
+        measure("SQLite", f"sqlite://{os.path.join(tmp, 'bench.db')}", tmp)
+    finally:
+        stop_all()
+        subprocess.run(["psql", PG, "-qc", f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"], capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report_head(title, script, note):
+    """A report's first lines: what ran, where, at which commit."""
+    commit = sh("git", "-C", ROOT, "rev-parse", "--short", "HEAD").strip()
+    dirty = " (with uncommitted changes)" if sh("git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no").strip() else ""
+    pgv = sh("psql", PG, "-Atc", "SHOW server_version").strip()
+    return [
+        f"# {title}",
+        "",
+        f"Run on {datetime.date.today().isoformat()} at commit `{commit}`{dirty} with `bench/{script}` (wrk, "
+        f"{DURATION} s per point), on this machine: {os.cpu_count()} cores, PostgreSQL {pgv}. wrk, the server (release "
+        f"build) and PostgreSQL share the cores.{note}",
+    ]
+
+
 class Server:
     def __init__(self, db):
         self.db = db

@@ -14,13 +14,10 @@ What it measures (wrk, the server and PostgreSQL share this machine's cores), on
 Not a test: nothing here fails a build. It reuses request-path.py's server, wrk and admin helpers.
 """
 
-import datetime
 import importlib.util
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -101,67 +98,48 @@ def q(params):
 
 
 def main():
-    rp.ensure_tools()
-    print("building the release server ...", flush=True)
-    rp.subprocess.run(["cargo", "build", "--release", "-q", "-p", "mobieus-server"], cwd=rp.ROOT, check=True)
-    tmp = tempfile.mkdtemp(prefix="mobieus-xapi-bench-")
-    pg_name = f"mobieus_xapi_bench_{os.getpid()}"
-    rp.sh("psql", rp.PG, "-qc", f"CREATE DATABASE {pg_name}")
-    pg_db = rp.PG.rsplit("/", 1)[0] + "/" + pg_name
-    lite_db = f"sqlite://{os.path.join(tmp, 'bench.db')}"
     results = {}
-    try:
-        for name, db in (("PostgreSQL", pg_db), ("SQLite", lite_db)):
-            rp.admin(db, "tenant", "create", "writes")
-            rp.admin(db, "tenant", "create", "reads")
-            wkey, rkey = rp.key_for(db, "writes"), rp.key_for(db, "reads")
-            server = rp.Server(db)
-            for batch in (1, 100):
-                print(f"{name}: POST statements, batches of {batch} ...", flush=True)
-                script = rp.lua(tmp, f"post{batch}.lua", POST_LUA.replace("BATCH", str(batch)))
-                point = rp.wrk(f"{XAPI}/statements", 16, wkey, script)
-                point["statements"] = point["rps"] * batch
-                results[(name, "write", batch)] = point
-            print(f"{name}: storing {LOADED:,} statements ...", flush=True)
-            results[(name, "load")] = load(rkey, LOADED)
-            agent = json.dumps({"mbox": "mailto:learner7@example.org"})
-            # a `more` link deep in one agent's statements
-            page = get(rkey, q({"agent": agent, "limit": 200}))
-            for _ in range(1):
-                page = get(rkey, page["more"])
-            deep = page["more"]
-            queries = {
-                "newest page (limit=25)": q({"limit": 25}),
-                "an agent's (limit=25)": q({"agent": agent, "limit": 25}),
-                "a verb's (limit=25)": q({"verb": "http://adlnet.gov/expapi/verbs/passed", "limit": 25}),
-                "an activity with related (limit=25)": q({"activity": "https://learn.example.org/courses/3", "related_activities": "true", "limit": 25}),
-                "a `more` page, 400 deep in an agent's (limit=200)": deep,
-            }
-            for label, path in queries.items():
-                got = get(rkey, path)
-                assert got["statements"], (label, got)
-                for conns in (1, 16):
-                    print(f"{name}: {label}, {conns} connection(s) ...", flush=True)
-                    results[(name, label, conns)] = rp.wrk(path, conns, rkey, rp.lua(tmp, "get.lua", GET_LUA))
-            results[(name, "rss")] = server.rss_mib()
-            server.stop()
-    finally:
-        rp.stop_all()
-        rp.subprocess.run(["psql", rp.PG, "-qc", f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"], capture_output=True)
-        shutil.rmtree(tmp, ignore_errors=True)
+    queries = {}
+
+    def measure(name, db, tmp):
+        rp.admin(db, "tenant", "create", "writes")
+        rp.admin(db, "tenant", "create", "reads")
+        wkey, rkey = rp.key_for(db, "writes"), rp.key_for(db, "reads")
+        server = rp.Server(db)
+        for batch in (1, 100):
+            print(f"{name}: POST statements, batches of {batch} ...", flush=True)
+            script = rp.lua(tmp, f"post{batch}.lua", POST_LUA.replace("BATCH", str(batch)))
+            point = rp.wrk(f"{XAPI}/statements", 16, wkey, script)
+            point["statements"] = point["rps"] * batch
+            results[(name, "write", batch)] = point
+        print(f"{name}: storing {LOADED:,} statements ...", flush=True)
+        results[(name, "load")] = load(rkey, LOADED)
+        agent = json.dumps({"mbox": "mailto:learner7@example.org"})
+        # a `more` link deep in one agent's statements
+        page = get(rkey, q({"agent": agent, "limit": 200}))
+        page = get(rkey, page["more"])
+        queries.update({
+            "newest page (limit=25)": q({"limit": 25}),
+            "an agent's (limit=25)": q({"agent": agent, "limit": 25}),
+            "a verb's (limit=25)": q({"verb": "http://adlnet.gov/expapi/verbs/passed", "limit": 25}),
+            "an activity with related (limit=25)": q({"activity": "https://learn.example.org/courses/3", "related_activities": "true", "limit": 25}),
+            "a `more` page, 400 deep in an agent's (limit=200)": page["more"],
+        })
+        for label, path in queries.items():
+            got = get(rkey, path)
+            assert got["statements"], (label, got)
+            for conns in (1, 16):
+                print(f"{name}: {label}, {conns} connection(s) ...", flush=True)
+                results[(name, label, conns)] = rp.wrk(path, conns, rkey, rp.lua(tmp, "get.lua", GET_LUA))
+        results[(name, "rss")] = server.rss_mib()
+        server.stop()
+
+    rp.on_both_databases("xapi", measure)
     write_report(results, list(queries))
 
 
 def write_report(r, labels):
-    commit = rp.sh("git", "-C", rp.ROOT, "rev-parse", "--short", "HEAD").strip()
-    dirty = " (with uncommitted changes)" if rp.sh("git", "-C", rp.ROOT, "status", "--porcelain", "--untracked-files=no").strip() else ""
-    pgv = rp.sh("psql", rp.PG, "-Atc", "SHOW server_version").strip()
-    lines = [
-        "# The xAPI record store, measured",
-        "",
-        f"Run on {datetime.date.today().isoformat()} at commit `{commit}`{dirty} with `bench/xapi-lrs.py` (wrk, "
-        f"{rp.DURATION} s per point), on this machine: {os.cpu_count()} cores, PostgreSQL {pgv}. wrk, the server (release "
-        "build) and PostgreSQL share the cores.",
+    lines = rp.report_head("The xAPI record store, measured", "xapi-lrs.py", "") + [
         "",
         "## Statements stored per second (`POST /statements`, 16 connections, every statement new)",
         "",
