@@ -34,3 +34,15 @@ pub struct CreatedRange {
     pub after: Option<crate::db::Ts>,
     pub before: Option<crate::db::Ts>,
 }
+
+/// Titles are matched case-insensitively through a lower-cased copy folded
+/// here, so both databases fold alike (SQLite's `lower` knows only ASCII).
+pub fn fold(text: &str) -> String {
+    text.to_lowercase()
+}
+
+/// Folded text made literal inside a `LIKE … ESCAPE '\'` pattern (`%`, `_`
+/// and the escape itself).
+pub fn like_literal(folded: &str) -> String {
+    folded.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}

@@ -11,8 +11,7 @@ use super::{author_out, caller, page_ref};
 use crate::api::{stored, Paging};
 use crate::app::AppContext;
 use crate::errors::store_error;
-use crate::store::know::revisions::{revision_diff, revision_get, revision_list, revision_revert, Revision};
-use crate::store::know::Author;
+use crate::store::know::revisions::{revision_diff, revision_get, revision_list, revision_revert, Revert, Revision};
 
 fn revision_out(r: Revision) -> Result<types::KnowRevision, ApiError> {
     Ok(types::KnowRevision {
@@ -69,16 +68,13 @@ impl KnowRevisionsService for AppContext {
         _headers: RevertKnowPageHeaders,
         body: types::KnowRevert,
     ) -> Result<types::KnowPageEnvelope, ApiError> {
-        let db = &call.context().db;
-        let author = match body.author_user_id {
-            None => caller(call),
-            Some(id) => {
-                let user = crate::store::users::user_get(db, call.principal.tenant_id, id).await.map_err(store_error("user"))?;
-                Author { kind: "user".into(), id: Some(id), name: user.display_name }
-            }
+        let revert = Revert {
+            number: path.number,
+            base: body.base_revision.map(|b| i64::try_from(b.get()).unwrap_or(i64::MAX)),
+            summary: body.summary.map(String::from),
+            author_user: body.author_user_id,
         };
-        let summary = body.summary.map(String::from);
-        let page = revision_revert(db, call.principal.tenant_id, &page_ref(&path.page), path.number, body.base_revision.map(|b| i64::try_from(b.get()).unwrap_or(i64::MAX)), summary.as_deref(), &author)
+        let page = revision_revert(&call.context().db, call.principal.tenant_id, &page_ref(&path.page), &revert, &caller(call))
             .await
             .map_err(store_error("page"))?;
         envelope(page)

@@ -7,7 +7,7 @@ use diesel_async::RunQueryDsl;
 
 use super::search::{words, SearchIndex};
 use super::{page_event, Author, PageRef};
-use crate::db::schema::{know_pages as p, users as u};
+use crate::db::schema::know_pages as p;
 use crate::db::{Db, StoreError, Ts};
 use crate::store::Page as Listed;
 use crate::{page_and_count, with_conn, write_tx};
@@ -77,15 +77,10 @@ pub struct PageChanges {
     pub summary: Option<String>,
 }
 
-/// Titles are matched case-insensitively through a copy folded here, so
-/// both databases fold alike.
-pub fn fold(text: &str) -> String {
-    text.to_lowercase()
-}
+pub use crate::store::fold;
 
 fn prefix_pattern(folded: &str) -> String {
-    let escaped = folded.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("{escaped}%")
+    format!("{}%", crate::store::like_literal(folded))
 }
 
 macro_rules! named {
@@ -138,16 +133,18 @@ pub async fn page_get(db: &Db, tenant: i64, page: &PageRef) -> Result<Page, Stor
 /// tenant's), or the caller.
 macro_rules! author_of {
     ($conn:expr, $tenant:expr, $user:expr, $caller:expr) => {{
+        use $crate::db::schema::users as __u;
         match $user {
             None => $caller.clone(),
             Some(id) => {
                 let name: Option<String> =
-                    u::table.filter(u::tenant_id.eq($tenant).and(u::id.eq(id))).select(u::display_name).first($conn).await.optional()?;
-                Author { kind: "user".into(), id: Some(id), name: name.ok_or(StoreError::MissingRow("user"))? }
+                    __u::table.filter(__u::tenant_id.eq($tenant).and(__u::id.eq(id))).select(__u::display_name).first($conn).await.optional()?;
+                $crate::store::know::Author { kind: "user".into(), id: Some(id), name: name.ok_or($crate::db::StoreError::MissingRow("user"))? }
             }
         }
     }};
 }
+pub(crate) use author_of;
 
 /// `Invalid(parent_id)` unless `parent` is a live page of the tenant that
 /// is neither `page` nor below it.

@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::pages::{named, stale, write_revision, Page};
+use super::pages::{author_of, named, stale, write_revision, Page};
 use super::{page_event, Author, PageRef};
 use crate::db::schema::{know_pages as p, know_revisions as r};
 use crate::db::{Db, StoreError, Ts};
@@ -79,21 +79,24 @@ pub async fn revision_diff(db: &Db, tenant: i64, page: &PageRef, from: i64, to: 
 /// Writes the page's next revision with revision `number`'s title and body,
 /// summarised `Reverted to revision N` (then `summary`); with `base`, only
 /// while the page is at it.
-pub async fn revision_revert(
-    db: &Db,
-    tenant: i64,
-    page: &PageRef,
-    number: i64,
-    base: Option<i64>,
-    summary: Option<&str>,
-    author: &Author,
-) -> Result<Page, StoreError> {
+/// A revert: to which revision, from which (if given), said how, by whom.
+#[derive(Debug, Clone, Default)]
+pub struct Revert {
+    pub number: i64,
+    pub base: Option<i64>,
+    pub summary: Option<String>,
+    pub author_user: Option<i64>,
+}
+
+pub async fn revision_revert(db: &Db, tenant: i64, page: &PageRef, revert: &Revert, caller: &Author) -> Result<Page, StoreError> {
+    let Revert { number, base, ref summary, author_user } = *revert;
     let now = Ts::now();
-    let said = match summary {
+    let said = match summary.as_deref() {
         Some(s) if !s.trim().is_empty() => format!("Reverted to revision {number}: {}", s.trim()),
         _ => format!("Reverted to revision {number}"),
     };
     write_tx!(db, |conn| {
+        let author = author_of!(conn, tenant, author_user, caller);
         let current: Page = named!(tenant, page).select(Page::as_select()).first(conn).await.optional()?.ok_or(StoreError::NotFound)?;
         if current.deleted_at.is_some() {
             return Err(StoreError::Refused("The page is deleted: restore it before reverting it.".into()));
@@ -113,7 +116,7 @@ pub async fn revision_revert(
         let updated: Option<Page> = diesel::update(p::table.filter(p::tenant_id.eq(tenant).and(p::id.eq(current.id)).and(p::revision.eq(current.revision))))
             .set((
                 p::revision.eq(current.revision + 1),
-                p::title_folded.eq(super::pages::fold(&title)),
+                p::title_folded.eq(crate::store::fold(&title)),
                 p::title.eq(title),
                 p::body_md.eq(body),
                 p::summary.eq(Some(said.clone())),

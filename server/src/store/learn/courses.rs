@@ -78,16 +78,11 @@ macro_rules! check_template {
     };
 }
 
-/// Titles are searched case-insensitively by a lower-cased copy folded here,
-/// so both databases fold alike (SQLite's `lower` knows only ASCII).
-pub fn fold(text: &str) -> String {
-    text.to_lowercase()
-}
+pub use crate::store::fold;
 
-/// `%`, `_` and the escape itself are literal in a title search.
+/// A title search: the folded text anywhere in the title.
 fn like_pattern(folded: &str) -> String {
-    let escaped = folded.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
+    format!("%{}%", crate::store::like_literal(folded))
 }
 
 fn course_event(event_type: &str, course: &Course) -> NewEvent {
