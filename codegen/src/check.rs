@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use openapiv3::{OpenAPI, Parameter, ReferenceOr, Response, StatusCode};
 
 use crate::spec::{
-    RawExchange,
+    ErrorForm, RawExchange,
     param_kind, ref_name, resolve_param, success_status, BodySpec, Operation, ParamLocation,
     ParamSpec, SuccessSpec,
 };
@@ -41,7 +41,7 @@ pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
         errors.push(SpecError::new("(document)", format!("openapi must be 3.0.x, found {}", api.openapi)));
     }
     let mut seen_ids: BTreeMap<String, String> = BTreeMap::new();
-    let mut error_schemas: BTreeSet<String> = BTreeSet::new();
+    let mut error_schemas: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
 
     for (path, item) in api.paths.paths.iter() {
         let ReferenceOr::Item(item) = item else {
@@ -178,13 +178,15 @@ pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
                 if let Some(status) = success_status(code) {
                     successes.push((status, resp));
                 } else if matches!(code, StatusCode::Code(n) if *n >= 400) || matches!(code, StatusCode::Range(4 | 5)) {
-                    match resp.content.get("application/json").and_then(|m| m.schema.as_ref()).and_then(ref_name) {
+                    // each error form has one schema, in its own media type
+                    let form = raw_exchange.as_ref().map(|r| r.errors).unwrap_or_default();
+                    match resp.content.get(form.media_type()).and_then(|m| m.schema.as_ref()).and_then(ref_name) {
                         Some(name) => {
-                            error_schemas.insert(name);
+                            error_schemas.entry(form.media_type()).or_default().insert(name);
                         }
                         None => errors.push(SpecError::new(
                             &label,
-                            format!("error response {code} must be application/json with a $ref schema"),
+                            format!("error response {code} must be {} with a $ref schema", form.media_type()),
                         )),
                     }
                 } else {
@@ -259,6 +261,13 @@ pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
             if basic_auth && raw_exchange.is_none() {
                 errors.push(SpecError::new(&label, "only x-raw-exchange operations (a standard's clients) accept basicAuth"));
             }
+            let scim_token = op.security.iter().flatten().any(|req| req.contains_key("scimBearer"));
+            if scim_token != (raw_exchange.as_ref().map(|r| r.errors) == Some(ErrorForm::Scim)) {
+                errors.push(SpecError::new(&label, "SCIM operations (`x-raw-exchange.errors: scim`) and only they take `security: scimBearer`"));
+            }
+            if scim_token && op.security.iter().flatten().any(|req| !req.contains_key("scimBearer")) {
+                errors.push(SpecError::new(&label, "a SCIM operation accepts the SCIM token only"));
+            }
             let alternate_syntax = match op.extensions.get("x-alternate-request-syntax") {
                 None => false,
                 Some(serde_json::Value::Bool(true)) if path.contains('{') => {
@@ -290,31 +299,42 @@ pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
                     max_body_bytes,
                     raw_exchange,
                     basic_auth,
+                    scim_token,
                     alternate_syntax,
+                    fold: None,
                 });
             }
         }
     }
-    if error_schemas.len() > 1 {
-        errors.push(SpecError::new(
-            "(document)",
-            format!("all error responses must share one schema, found {error_schemas:?}"),
-        ));
+    for (media, schemas) in &error_schemas {
+        if schemas.len() > 1 {
+            errors.push(SpecError::new(
+                "(document)",
+                format!("all {media} error responses must share one schema, found {schemas:?}"),
+            ));
+        }
     }
+    fold_literals(&mut ops);
     errors.extend(route_conflicts(&ops));
     errors.extend(tag_groups(api, &ops));
     if errors.is_empty() { Ok(ops) } else { Err(errors) }
 }
 
-/// `x-raw-exchange: { reason, headers }`: `reason` (why the envelope does not
-/// apply) is required, `headers` optional, both plain strings.
+/// `x-raw-exchange: { reason, headers, errors }`: `reason` (why the envelope
+/// does not apply) is required; `headers` (plain strings) and `errors`
+/// (`envelope`, the default, or `scim`) optional.
 fn raw_exchange(v: &serde_json::Value) -> Result<RawExchange, String> {
-    let obj = v.as_object().ok_or("must be an object with `reason` (and optional `headers`)")?;
+    let obj = v.as_object().ok_or("must be an object with `reason` (and optional `headers`, `errors`)")?;
     for k in obj.keys() {
-        if k != "reason" && k != "headers" {
+        if k != "reason" && k != "headers" && k != "errors" {
             return Err(format!("unknown member `{k}`"));
         }
     }
+    let errors = match obj.get("errors").map(|e| e.as_str()) {
+        None | Some(Some("envelope")) => ErrorForm::Envelope,
+        Some(Some("scim")) => ErrorForm::Scim,
+        Some(_) => return Err("`errors` is `envelope` or `scim`".into()),
+    };
     if obj.get("reason").and_then(|r| r.as_str()).is_none_or(|r| r.trim().is_empty()) {
         return Err("needs a `reason` saying whose shapes the operation answers in".into());
     }
@@ -332,7 +352,7 @@ fn raw_exchange(v: &serde_json::Value) -> Result<RawExchange, String> {
             headers.push((name.to_ascii_lowercase(), value.to_owned()));
         }
     }
-    Ok(RawExchange { headers })
+    Ok(RawExchange { headers, errors })
 }
 
 /// The docs sidebar: every tag an operation uses is declared with an
@@ -408,6 +428,32 @@ pub fn path_vars(path: &str) -> Vec<String> {
         .collect()
 }
 
+/// Folds each literal last segment that sits beside a variable into the
+/// variable's path, where that path leaves the literal's method free (see
+/// [`crate::spec::Fold`]).
+fn fold_literals(ops: &mut [Operation]) {
+    let paths: BTreeSet<String> = ops.iter().map(|o| o.path.clone()).collect();
+    for i in 0..ops.len() {
+        let path = ops[i].path.clone();
+        let Some((prefix, last)) = path.rsplit_once('/') else { continue };
+        if last.starts_with('{') || paths.iter().any(|p| p.starts_with(&format!("{path}/"))) {
+            continue;
+        }
+        let sibling = paths.iter().find_map(|p| {
+            let (pre, seg) = p.rsplit_once('/')?;
+            let var = seg.strip_prefix('{')?.strip_suffix('}')?;
+            (pre == prefix).then(|| (p.clone(), var.to_owned()))
+        });
+        let Some((route_path, variable)) = sibling else { continue };
+        let method = ops[i].method.clone();
+        // a GET would bring its HEAD twin along; nothing needs that yet
+        if method == "get" || ops.iter().any(|o| o.path == route_path && o.method == method) {
+            continue;
+        }
+        ops[i].fold = Some(crate::spec::Fold { route_path, variable, literal: last.to_owned() });
+    }
+}
+
 /// dropshot's router panics when, at one position below a common prefix,
 /// a literal segment sits beside a variable, or two variables have different
 /// names. Report those with both operations named.
@@ -420,7 +466,7 @@ pub fn route_conflicts(ops: &[Operation]) -> Vec<SpecError> {
     let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
     for op in ops {
         let mut prefix = String::new();
-        for seg in op.path.split('/').filter(|s| !s.is_empty()) {
+        for seg in op.route_path().split('/').filter(|s| !s.is_empty()) {
             let node = nodes.entry(prefix.clone()).or_default();
             if let Some(var) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
                 node.variables.entry(var.to_owned()).or_insert_with(|| op.label());

@@ -71,7 +71,8 @@ fn client_source(api: &openapiv3::OpenAPI) -> Result<String, SpecError> {
     pretty(tokens)
 }
 
-/// The document as progenitor can take it. Progenitor knows one raw request
+/// The document as progenitor can take it. SCIM's `application/scim+json`
+/// answers are read as the JSON they are. Progenitor knows one raw request
 /// media type, `application/octet-stream`: a raw body of another type
 /// (`application/zip`) is sent as that, and `multipart/mixed` (xAPI's
 /// statements with attachments), which it can neither send nor read, is left
@@ -83,6 +84,10 @@ fn for_progenitor(mut api: openapiv3::OpenAPI) -> openapiv3::OpenAPI {
         let openapiv3::ReferenceOr::Item(item) = item else { continue };
         for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten() {
             if let Some(openapiv3::ReferenceOr::Item(body)) = op.request_body.as_mut() {
+                // a `+json` type beside `application/json` is the same body to progenitor
+                if body.content.contains_key("application/json") {
+                    body.content.retain(|media, _| !media.ends_with("+json"));
+                }
                 if body.content.len() > 1 {
                     body.content.retain(|media, _| media != "multipart/mixed");
                 }
@@ -94,10 +99,13 @@ fn for_progenitor(mut api: openapiv3::OpenAPI) -> openapiv3::OpenAPI {
                 }
             }
             for (_, response) in op.responses.responses.iter_mut() {
-                if let openapiv3::ReferenceOr::Item(r) = response
-                    && r.content.len() > 1
-                {
+                let openapiv3::ReferenceOr::Item(r) = response else { continue };
+                if r.content.len() > 1 {
                     r.content.retain(|media, _| media != "multipart/mixed");
+                }
+                // SCIM's `application/scim+json` is JSON: typed answers in the client
+                if let Some(m) = r.content.shift_remove("application/scim+json") {
+                    r.content.entry("application/json".into()).or_insert(m);
                 }
             }
         }

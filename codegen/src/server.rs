@@ -49,6 +49,8 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
         };
         let answer_headers = op.raw_exchange.iter().flat_map(|r| r.headers.iter()).map(|(k, v)| quote!((#k, #v)));
         let basic_auth = op.basic_auth;
+        let scim_token = op.scim_token;
+        let error_form = error_form_tokens(op.error_form());
         op_statics.push(quote! {
             pub static #static_name: crate::support::OpInfo = crate::support::OpInfo {
                 operation_id: #op_id,
@@ -58,6 +60,8 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
                 success_status: #success_status,
                 answer_headers: &[#(#answer_headers),*],
                 basic_auth: #basic_auth,
+                scim_token: #scim_token,
+                error_form: #error_form,
             };
         });
         op_refs.push(quote!(&#static_name));
@@ -207,7 +211,31 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
                 }
             });
         }
+        // a folded operation's endpoint sits at the variable's path: it serves
+        // when the variable is the literal, and is the path's 405 otherwise
+        let fold_guard = match &op.fold {
+            Some(fold) => {
+                let struct_name = format_ident!("{}Fold", camel);
+                let var = field_ident(&fold.variable);
+                let var_name = &fold.variable;
+                let literal = &fold.literal;
+                items.push(quote! {
+                    #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+                    pub struct #struct_name { #[serde(rename = #var_name)] pub #var: String }
+                });
+                endpoint_args.insert(0, quote!(fold: crate::support::ApiPath<#struct_name>));
+                let allow = allow_header(ops, &fold.route_path);
+                quote! {
+                    if !matches!(fold.into_inner(), Ok(f) if f.#var == #literal) {
+                        return Ok(crate::support::Reply::plain(crate::support::method_not_allowed(&rqctx, #allow, #error_form)));
+                    }
+                }
+            }
+            None => quote!(),
+        };
+        let path = op.route_path();
         let serve = quote! {
+            #fold_guard
             let exchange = crate::support::Exchange::begin(&rqctx, &#static_name);
             #admit
             #(#unwrap)*
@@ -282,7 +310,7 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
                     if crate::support::alternate::asked(&rqctx) {
                         return Self::#dispatch(rqctx, body).await;
                     }
-                    Ok(crate::support::Reply::plain(crate::support::method_not_allowed(&rqctx, #allow)))
+                    Ok(crate::support::Reply::plain(crate::support::method_not_allowed(&rqctx, #allow, crate::support::ErrorForm::Envelope)))
                 }
             });
         }
@@ -290,20 +318,46 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
 
     // Per documented path: an OPTIONS preflight and a 405 for every method the
     // path does not document, all unpublished so the document stays as written.
-    let mut by_path: BTreeMap<&str, (Vec<&ParamSpec>, Vec<String>)> = BTreeMap::new();
+    // (A folded operation's literal path gets none: its requests reach the
+    // variable's path, whose endpoints answer them; the variable's path
+    // leaves out the 405 for the method the folded endpoint serves.)
+    struct PathRoutes<'a> {
+        params: Vec<&'a ParamSpec>,
+        documented: Vec<String>,
+        served_by_folds: Vec<String>,
+        form: crate::spec::ErrorForm,
+    }
+    let mut by_path: BTreeMap<&str, PathRoutes> = BTreeMap::new();
     for op in ops {
-        let entry = by_path.entry(op.path.as_str()).or_insert_with(|| (op.params_in(ParamLocation::Path), vec![]));
-        entry.1.push(op.method.to_uppercase());
+        let entry = by_path.entry(op.path.as_str()).or_insert_with(|| PathRoutes {
+            params: op.params_in(ParamLocation::Path),
+            documented: vec![],
+            served_by_folds: vec![],
+            form: op.error_form(),
+        });
+        entry.documented.push(op.method.to_uppercase());
         if op.method == "get" {
-            entry.1.push("HEAD".to_owned());
+            entry.documented.push("HEAD".to_owned());
         }
     }
+    for op in ops.iter().filter(|o| o.fold.is_some()) {
+        if let Some(entry) = by_path.get_mut(op.route_path()) {
+            entry.served_by_folds.push(op.method.to_uppercase());
+        }
+    }
+    let folded: std::collections::BTreeSet<&str> = ops.iter().filter(|o| o.fold.is_some()).map(|o| o.path.as_str()).collect();
     let mut routes = Vec::new();
     let mut literal_arms = Vec::new();
-    for (i, (path, (path_params, methods))) in by_path.iter().enumerate() {
+    for (i, (path, PathRoutes { params: path_params, documented: methods, served_by_folds, form })) in by_path.iter().enumerate() {
         if !path.contains('{') {
             literal_arms.push(quote!(#path => Some(&ROUTES[#i]),));
         }
+        let methods_lit = methods.iter();
+        routes.push(quote!(crate::support::Route { path: #path, methods: &[#(#methods_lit),*] }));
+        if folded.contains(path) {
+            continue;
+        }
+        let form = error_form_tokens(*form);
         let mut args = quote!();
         if !path_params.is_empty() {
             // every variable as a string, so that any value reaches the 405
@@ -331,7 +385,9 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
             }
         });
         let alternate_post = alternates.contains_key(path);
-        for m in ALL_METHODS.iter().filter(|m| !(methods.iter().any(|d| d == *m) || (alternate_post && **m == "POST"))) {
+        for m in ALL_METHODS.iter().filter(|m| {
+            !(methods.iter().chain(served_by_folds).any(|d| d == *m) || (alternate_post && **m == "POST"))
+        }) {
             let fn_name = format_ident!("route_{}_{}_not_allowed", i, m.to_lowercase());
             let method_ident = format_ident!("{}", m);
             endpoints.push(quote! {
@@ -339,12 +395,10 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
                 async fn #fn_name(
                     rqctx: dropshot::RequestContext<Self::Context> #args
                 ) -> Result<http::Response<dropshot::Body>, crate::support::ApiError> {
-                    Ok(crate::support::method_not_allowed(&rqctx, #allow))
+                    Ok(crate::support::method_not_allowed(&rqctx, #allow, #form))
                 }
             });
         }
-        let methods_lit = methods.iter();
-        routes.push(quote!(crate::support::Route { path: #path, methods: &[#(#methods_lit),*] }));
     }
 
     let trait_names: Vec<syn::Ident> = service_methods.keys().map(|k| format_ident!("{}", k)).collect();
@@ -630,4 +684,20 @@ fn param_struct(name: &syn::Ident, params: &[&ParamSpec], loc: ParamLocation) ->
             }
         }
     }
+}
+
+fn error_form_tokens(form: crate::spec::ErrorForm) -> TokenStream {
+    match form {
+        crate::spec::ErrorForm::Envelope => quote!(crate::support::ErrorForm::Envelope),
+        crate::spec::ErrorForm::Scim => quote!(crate::support::ErrorForm::Scim),
+    }
+}
+
+/// The `Allow` header of a documented path: its methods, HEAD beside GET.
+fn allow_header(ops: &[Operation], path: &str) -> String {
+    let mut methods: Vec<String> = ops.iter().filter(|o| o.path == path).map(|o| o.method.to_uppercase()).collect();
+    if methods.iter().any(|m| m == "GET") {
+        methods.push("HEAD".into());
+    }
+    methods.join(", ")
 }

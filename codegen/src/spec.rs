@@ -77,6 +77,12 @@ pub struct Operation {
     pub raw_exchange: Option<RawExchange>,
     /// The operation's `security` accepts `basicAuth` besides the bearer key.
     pub basic_auth: bool,
+    /// Where dropshot routes it when its path cannot be routed as written
+    /// (see [`Fold`]).
+    pub fold: Option<Fold>,
+    /// The operation's `security` names `scimBearer`: it admits a SCIM token
+    /// of the tenant, never an API key.
+    pub scim_token: bool,
     /// `x-alternate-request-syntax`: also reachable as
     /// `POST <path>?method=<METHOD>` with its headers, parameters and body
     /// as form fields (xAPI Communication 1.3; `support::alternate`).
@@ -87,10 +93,45 @@ pub struct Operation {
 /// its body arrives raw whatever its media type(s), its success response is
 /// built by the handler, and `headers` go on every answer, errors included.
 /// Admission, scopes, rate limits, request ids and logging stay as for every
-/// other operation; errors keep the envelope (the standards define none).
+/// other operation; errors keep the envelope unless the standard defines its
+/// own (`errors: scim`, RFC 7644 §3.12).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RawExchange {
     pub headers: Vec<(String, String)>,
+    pub errors: ErrorForm,
+}
+
+/// A path whose last segment is a literal beside a variable (`POST
+/// /scim/v2/Users/.search` beside `/scim/v2/Users/{id}`), which dropshot's
+/// router cannot hold both of: its endpoint is registered at the variable's
+/// path (`route_path`), for a method that path does not document, and serves
+/// the operation when the variable is the literal (otherwise the variable
+/// path's 405).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fold {
+    pub route_path: String,
+    pub variable: String,
+    pub literal: String,
+}
+
+/// The shape every error of an operation is answered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ErrorForm {
+    /// This API's envelope (`application/json`, `ErrorEnvelope`).
+    #[default]
+    Envelope,
+    /// SCIM's error schema (`application/scim+json`, `ScimError`).
+    Scim,
+}
+
+impl ErrorForm {
+    /// The media type its error responses are documented in.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            ErrorForm::Envelope => "application/json",
+            ErrorForm::Scim => "application/scim+json",
+        }
+    }
 }
 
 impl Operation {
@@ -99,6 +140,13 @@ impl Operation {
     }
     pub fn params_in(&self, loc: ParamLocation) -> Vec<&ParamSpec> {
         self.params.iter().filter(|p| p.location == loc).collect()
+    }
+    /// The path dropshot routes the operation at.
+    pub fn route_path(&self) -> &str {
+        self.fold.as_ref().map_or(self.path.as_str(), |f| f.route_path.as_str())
+    }
+    pub fn error_form(&self) -> ErrorForm {
+        self.raw_exchange.as_ref().map(|r| r.errors).unwrap_or_default()
     }
     pub fn idempotent(&self) -> bool {
         self.params

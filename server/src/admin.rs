@@ -8,7 +8,8 @@ use crate::db::{Db, StoreError};
 use crate::scopes;
 use crate::store::counts::{row_counts_fold, row_counts_verify};
 use crate::store::api_keys::{key_create, key_list, key_revoke, key_rotate, NewKey};
-use crate::store::tenants::{tenant_by_slug, tenant_create, tenant_list, tenant_set_cors, tenant_set_plan, PLANS};
+use crate::store::scim::tokens::{scim_token_create, scim_token_list, scim_token_revoke};
+use crate::store::tenants::{tenant_by_slug, tenant_create, tenant_list, tenant_set_cors, tenant_set_plan, tenant_set_scim, PLANS};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -116,6 +117,30 @@ pub async fn key_rotate_cmd(db: &Db, id: i64, grace_seconds: i64) -> Result<Valu
     v["secret"] = json!(secret);
     v["replaces"] = json!(old);
     Ok(v)
+}
+
+/// `scim enable` / `scim disable`: SCIM answers the tenant's tokens only while on.
+pub async fn scim_set_cmd(db: &Db, tenant: &str, enabled: bool) -> Result<Value, AdminError> {
+    let t = tenant_set_scim(db, tenant, enabled).await.map_err(not_found("tenant"))?;
+    Ok(json!({ "tenant": t.slug, "scim_enabled": t.scim_enabled }))
+}
+
+/// Mints a SCIM token; its secret is in the answer, once (stored hashed).
+pub async fn scim_token_create_cmd(db: &Db, tenant: &str, name: Option<&str>) -> Result<Value, AdminError> {
+    let t = tenant_by_slug(db, tenant).await.map_err(not_found("tenant"))?;
+    let (token, secret) = scim_token_create(db, t.id, name.unwrap_or("identity provider")).await?;
+    let mut v = json!(token);
+    v["secret"] = json!(secret);
+    Ok(v)
+}
+
+pub async fn scim_token_list_cmd(db: &Db, tenant: &str) -> Result<Value, AdminError> {
+    let t = tenant_by_slug(db, tenant).await.map_err(not_found("tenant"))?;
+    Ok(json!(scim_token_list(db, t.id).await?))
+}
+
+pub async fn scim_token_revoke_cmd(db: &Db, id: i64) -> Result<Value, AdminError> {
+    Ok(json!(scim_token_revoke(db, id).await.map_err(not_found("SCIM token"))?))
 }
 
 /// Compares every maintained list count with the rows it counts (after

@@ -95,6 +95,7 @@ pub async fn seed_demo(db: &Db) -> Result<DemoSeed, StoreError> {
         seed_marketplace_and_moderation(db, tenant.id, &user_ids, &post_ids).await?;
         seed_learn(db, tenant.id, &user_ids).await?;
         seed_know(db, tenant.id).await?;
+        seed_scim(db, &tenant.slug, tenant.id, &user_ids).await?;
     }
     let (key, secret) = key_create(
         db,
@@ -524,5 +525,16 @@ async fn seed_know(db: &Db, tenant: i64) -> Result<(), StoreError> {
         &system,
     )
     .await?;
+    Ok(())
+}
+
+/// SCIM on, and two groups of members (as an identity provider would have
+/// provisioned them); a SCIM token is minted with `scim token create`.
+async fn seed_scim(db: &Db, slug: &str, tenant: i64, user_ids: &[i64]) -> Result<(), StoreError> {
+    use crate::store::scim::groups::{group_create, GroupWrite};
+    crate::store::tenants::tenant_set_scim(db, slug, true).await?;
+    for (name, members) in [("Support agents", &user_ids[..user_ids.len().min(3)]), ("Course authors", &user_ids[user_ids.len().min(3)..user_ids.len().min(5)])] {
+        group_create(db, tenant, &GroupWrite { display_name: name.into(), external_id: None, members: members.to_vec() }).await?;
+    }
     Ok(())
 }

@@ -19,6 +19,7 @@ use crate::db::{Db, Ts};
 use crate::errors::internal;
 use crate::scopes;
 use crate::store::api_keys::{hash_secret, key_lookup, ApiKey};
+use crate::store::scim::tokens::{scim_token_lookup, TOKEN_PREFIX};
 use crate::store::idempotency::{idempotency_claim, idempotency_complete, Claim};
 use crate::rate_limit::{Limits as KeyLimits, Verdict, HOUR, MINUTE};
 use crate::store::tenants::{tenant_by_slug, Tenant, API_PLANS};
@@ -114,7 +115,7 @@ struct Limits {
     exceeded: Option<(&'static str, i32)>,
 }
 
-fn limits(key: &ApiKey, verdict: Verdict, now: i64) -> Limits {
+fn limits(key: KeyLimits, verdict: Verdict, now: i64) -> Limits {
     let minute_reset = now - now.rem_euclid(MINUTE) + MINUTE;
     let hour_reset = now - now.rem_euclid(HOUR) + HOUR;
     let minute_left = key.per_minute - verdict.minute_count;
@@ -139,10 +140,75 @@ fn limits(key: &ApiKey, verdict: Verdict, now: i64) -> Limits {
     Limits { headers, retry_after, exceeded }
 }
 
+/// A SCIM token's rate limits (identity providers provision in bursts).
+pub const SCIM_LIMITS: KeyLimits = KeyLimits { per_minute: 1200, per_hour: 36_000 };
+
+/// The rate-limit verdict as the error a refused request gets.
+fn with_limit_headers(limits: &Limits, mut e: ApiError) -> ApiError {
+    for (k, v) in limits.headers.iter() {
+        e.headers.insert(k.clone(), v.clone());
+    }
+    e
+}
+
+fn rate_limited(limits: &Limits) -> Option<ApiError> {
+    let ((window, limit), retry) = (limits.exceeded?, limits.retry_after?);
+    Some(with_limit_headers(
+        limits,
+        ApiError::new(http::StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("This key made more than {limit} requests this {window}."))
+            .with_extra(serde_json::json!({ "limit": limit, "window": window, "retry_after": retry }))
+            .with_header("retry-after", retry),
+    ))
+}
+
+/// Admission for SCIM operations: a live SCIM token (never an API key) of a
+/// tenant whose SCIM feature is on and whose plan has the API; its own rate
+/// limits, counted under the token (as a negative key id, apart from keys).
+async fn admit_scim(rqctx: &RequestContext<AppContext>) -> Result<Admission<Principal>, ApiError> {
+    let ctx = rqctx.context();
+    let headers = rqctx.request.headers();
+    let refused = || ApiError::new(http::StatusCode::UNAUTHORIZED, "invalid_scim_token", "The bearer token is not a live SCIM token of any tenant.");
+    let secret = presented_key(headers, false).filter(|s| s.starts_with(TOKEN_PREFIX)).ok_or_else(refused)?;
+    let (token, tenant) = scim_token_lookup(&ctx.db, &hash_secret(&secret)).await.map_err(internal)?.ok_or_else(refused)?;
+    if let Some(base) = &ctx.config.base_domain
+        && let Some(named) = host_tenant(headers, base)
+        && named != tenant.slug
+    {
+        return Err(refused());
+    }
+    let now = Ts::now().0.timestamp();
+    let verdict = ctx.limiter.hit(tenant.id, -token.id, SCIM_LIMITS, now);
+    let limits = limits(SCIM_LIMITS, verdict, now);
+    if let Some(e) = rate_limited(&limits) {
+        return Err(e);
+    }
+    if !tenant.scim_enabled {
+        return Err(with_limit_headers(&limits, ApiError::new(http::StatusCode::FORBIDDEN, "scim_disabled", "SCIM provisioning is not enabled for this tenant.")));
+    }
+    if !API_PLANS.contains(&tenant.plan.as_str()) {
+        return Err(with_limit_headers(&limits, ApiError::plan_gated(&tenant.plan, &API_PLANS)));
+    }
+    Ok(Admission {
+        tenant_id: tenant.id,
+        principal: Principal {
+            tenant_id: tenant.id,
+            tenant_slug: tenant.slug.clone(),
+            key_id: -token.id,
+            key_name: format!("SCIM token {}", token.name),
+            scopes: Arc::new(vec!["scim".to_owned()]),
+        },
+        headers: limits.headers,
+        cors: Cors::Any,
+    })
+}
+
 impl Gate for AppContext {
     type Principal = Principal;
 
     async fn admit(rqctx: &RequestContext<Self>, op: &'static OpInfo) -> Result<Admission<Principal>, ApiError> {
+        if op.scim_token {
+            return admit_scim(rqctx).await;
+        }
         let ctx = rqctx.context();
         let headers = rqctx.request.headers();
         let secret = presented_key(headers, op.basic_auth).ok_or_else(ApiError::invalid_api_key)?;
@@ -160,23 +226,10 @@ impl Gate for AppContext {
         let cors = cors_of(tenant);
         let now_unix = now.0.timestamp();
         let verdict = ctx.limiter.hit(tenant.id, key.id, KeyLimits { per_minute: key.per_minute, per_hour: key.per_hour }, now_unix);
-        let limits = limits(key, verdict, now_unix);
-        let with_limits = |mut e: ApiError| {
-            for (k, v) in limits.headers.iter() {
-                e.headers.insert(k.clone(), v.clone());
-            }
-            e
-        };
-        if let (Some((window, limit)), Some(retry)) = (limits.exceeded, limits.retry_after) {
-            return Err(with_limits(
-                ApiError::new(
-                    http::StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
-                    format!("This key made more than {limit} requests this {window}."),
-                )
-                .with_extra(serde_json::json!({ "limit": limit, "window": window, "retry_after": retry }))
-                .with_header("retry-after", retry),
-            ));
+        let limits = limits(KeyLimits { per_minute: key.per_minute, per_hour: key.per_hour }, verdict, now_unix);
+        let with_limits = |e: ApiError| with_limit_headers(&limits, e);
+        if let Some(e) = rate_limited(&limits) {
+            return Err(e);
         }
         if !API_PLANS.contains(&tenant.plan.as_str()) {
             return Err(with_limits(ApiError::plan_gated(&tenant.plan, &API_PLANS)));

@@ -13,6 +13,7 @@ pub mod gate;
 pub mod know;
 pub mod rate_limit;
 pub mod scopes;
+pub mod scim;
 pub mod scorm;
 pub mod store;
 pub mod testkit;

@@ -69,6 +69,11 @@ enum Command {
         #[command(subcommand)]
         command: KeyCommand,
     },
+    /// SCIM 2.0 provisioning: the tenant's switch and its tokens.
+    Scim {
+        #[command(subcommand)]
+        command: ScimCommand,
+    },
     /// Maintained list counts (`total_count`).
     Counts {
         #[command(subcommand)]
@@ -98,6 +103,43 @@ enum TenantCommand {
     SetCors { slug: String, origins: Vec<String> },
     /// List every tenant.
     List,
+}
+
+#[derive(Subcommand)]
+enum ScimCommand {
+    /// Turn SCIM provisioning on for a tenant.
+    Enable {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Turn it off (its tokens are refused with 403 until it is on again).
+    Disable {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// SCIM tokens (for identity providers; never API keys).
+    Token {
+        #[command(subcommand)]
+        command: ScimTokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScimTokenCommand {
+    /// Mint a token; its secret is printed once (`--json`: `id` and `secret`).
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List a tenant's tokens (prefixes only, never secrets).
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Revoke a token (at once).
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -224,6 +266,18 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Counts { command: CountsCommand::Verify } => {
             let db = connect().await?;
             out(admin::counts_verify_cmd(&db).await)
+        }
+        Command::Scim { command } => {
+            let db = connect().await?;
+            match command {
+                ScimCommand::Enable { tenant } => out(admin::scim_set_cmd(&db, tenant, true).await),
+                ScimCommand::Disable { tenant } => out(admin::scim_set_cmd(&db, tenant, false).await),
+                ScimCommand::Token { command: ScimTokenCommand::Create { tenant, name } } => {
+                    out(admin::scim_token_create_cmd(&db, tenant, name.as_deref()).await)
+                }
+                ScimCommand::Token { command: ScimTokenCommand::List { tenant } } => out(admin::scim_token_list_cmd(&db, tenant).await),
+                ScimCommand::Token { command: ScimTokenCommand::Revoke { id } } => out(admin::scim_token_revoke_cmd(&db, *id).await),
+            }
         }
         Command::Key { command } => {
             let db = connect().await?;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// Global tables looked up before a tenant is known (the key's hash decides
 /// the tenant); reference tables when the schema is distributed.
-const DIRECTORY: [&str; 3] = ["tenants", "api_keys", "server_secrets"];
+const DIRECTORY: [&str; 4] = ["tenants", "api_keys", "server_secrets", "scim_tokens"];
 
 struct Table {
     columns: BTreeSet<String>,

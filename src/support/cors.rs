@@ -7,7 +7,7 @@ use std::sync::Arc;
 use dropshot::{Body, RequestContext};
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
-use super::{exchange::request_id, ApiError, Gate};
+use super::{exchange::request_id, ApiError, ErrorForm, Gate};
 
 pub const CORS_ALLOW_METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
 // xAPI content runs in browsers: its version, concurrency and language headers too
@@ -58,18 +58,18 @@ pub async fn preflight<C: Gate>(rqctx: &RequestContext<C>, allow: &str) -> Respo
     response
 }
 
-/// A method the path does not document: 405 in the envelope, with `Allow`.
-pub fn method_not_allowed<C: Gate>(rqctx: &RequestContext<C>, allow: &str) -> Response<Body> {
+/// A method the path does not document: 405 in the path's error form, with `Allow`.
+pub fn method_not_allowed<C: Gate>(rqctx: &RequestContext<C>, allow: &str, form: ErrorForm) -> Response<Body> {
     let error = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         format!("{} is not documented on this path; it accepts {allow}.", rqctx.request.method()),
     )
     .with_extra(serde_json::json!({ "allowed_methods": allow.split(", ").collect::<Vec<_>>() }));
-    let body = serde_json::to_vec(&error.envelope(&request_id(rqctx))).unwrap_or_default();
+    let (media_type, body) = error.render(form, &request_id(rqctx));
     let mut response = Response::builder()
         .status(StatusCode::METHOD_NOT_ALLOWED)
-        .header(http::header::CONTENT_TYPE, "application/json")
+        .header(http::header::CONTENT_TYPE, media_type)
         .body(Body::from(body))
         .unwrap_or_default();
     Cors::Any.apply(rqctx.request.headers(), response.headers_mut());

@@ -117,6 +117,40 @@ impl ApiError {
     }
 }
 
+/// The shape an operation's errors are answered in (`x-raw-exchange.errors`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorForm {
+    /// This API's envelope.
+    Envelope,
+    /// SCIM's error (RFC 7644 §3.12): `schemas`, `status` as a string,
+    /// `scimType` when the error's code is one, `detail`.
+    Scim,
+}
+
+/// RFC 7644 §3.12's `scimType`s: an error whose code is one of them says so.
+const SCIM_TYPES: [&str; 10] =
+    ["invalidFilter", "tooMany", "uniqueness", "mutability", "invalidSyntax", "invalidPath", "noTarget", "invalidValue", "invalidVers", "sensitive"];
+
+impl ApiError {
+    /// The error's media type and body in `form`.
+    pub fn render(&self, form: ErrorForm, request_id: &str) -> (&'static str, Vec<u8>) {
+        match form {
+            ErrorForm::Envelope => ("application/json", serde_json::to_vec(&self.envelope(request_id)).unwrap_or_default()),
+            ErrorForm::Scim => {
+                let mut body = json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                    "status": self.status.as_u16().to_string(),
+                    "detail": self.message,
+                });
+                if SCIM_TYPES.contains(&self.code.as_str()) {
+                    body["scimType"] = json!(self.code);
+                }
+                ("application/scim+json", serde_json::to_vec(&body).unwrap_or_default())
+            }
+        }
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)

@@ -88,7 +88,7 @@ impl<'a, C: ServerContext> Exchange<'a, C> {
         match outcome {
             Ok(bytes) => {
                 let status = StatusCode::from_u16(self.op.success_status).unwrap_or(StatusCode::OK);
-                self.build(status, bytes, HeaderMap::new(), admission)
+                self.build(status, "application/json", bytes, HeaderMap::new(), admission)
             }
             Err(e) => self.fail(e, admission),
         }
@@ -116,8 +116,8 @@ impl<'a, C: ServerContext> Exchange<'a, C> {
         if error.status.is_server_error() {
             tracing::error!(request_id = %self.request_id, code = %error.code, message = %error.message, "request failed");
         }
-        let bytes = serde_json::to_vec(&error.envelope(&self.request_id)).unwrap_or_default();
-        self.build(error.status, bytes, (*error.headers).clone(), admission)
+        let (media_type, bytes) = error.render(self.op.error_form, &self.request_id);
+        self.build(error.status, media_type, bytes, (*error.headers).clone(), admission)
     }
 
     /// The stored first answer to an idempotent request, replayed as it was.
@@ -125,15 +125,15 @@ impl<'a, C: ServerContext> Exchange<'a, C> {
         let mut headers = HeaderMap::new();
         headers.insert("idempotency-replayed", HeaderValue::from_static("true"));
         let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-        self.build(status, stored.body, headers, admission)
+        self.build(status, "application/json", stored.body, headers, admission)
     }
 
-    fn build<R, P>(&self, status: StatusCode, body: Vec<u8>, mut headers: HeaderMap, admission: Option<&Admission<P>>) -> Reply<R> {
+    fn build<R, P>(&self, status: StatusCode, media_type: &'static str, body: Vec<u8>, mut headers: HeaderMap, admission: Option<&Admission<P>>) -> Reply<R> {
         self.decorate(&mut headers, admission);
         let body = bytes::Bytes::from(body);
         let mut response = Response::builder()
             .status(status)
-            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(http::header::CONTENT_TYPE, media_type)
             .body(Body::from(body.clone()))
             .unwrap_or_default();
         response.headers_mut().extend(headers);

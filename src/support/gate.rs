@@ -23,6 +23,11 @@ pub struct OpInfo {
     /// Whether HTTP Basic (the key as the password) is accepted besides the
     /// bearer key (`security: basicAuth`, for a standard's clients).
     pub basic_auth: bool,
+    /// Whether it admits a SCIM token (`security: scimBearer`) instead of an
+    /// API key.
+    pub scim_token: bool,
+    /// The shape of its errors.
+    pub error_form: super::ErrorForm,
 }
 
 /// One entry of the event catalogue (`x-event-types`).

@@ -9,7 +9,7 @@ mod extract;
 mod gate;
 
 pub use cors::{method_not_allowed, preflight, Cors, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS};
-pub use error::{ApiError, FieldProblem};
+pub use error::{ApiError, ErrorForm, FieldProblem};
 pub use exchange::{request_id, Envelope, Exchange, Reply};
 pub use extract::{
     check_string, fingerprint_json, ApiHeaders, ApiPath, ApiQuery, ArrayBounds, CheckHeaders, FromParams, JsonBody, Params, RawBody, RawBodyBytes,

@@ -13,6 +13,7 @@ mod meta;
 mod moderation;
 mod posts;
 mod reports;
+mod scim;
 mod streaming;
 mod users;
 mod webhooks;

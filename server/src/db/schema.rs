@@ -10,6 +10,43 @@ diesel::table! {
         plan -> Text,
         cors_allowed_origins -> PJson,
         created_at -> UtcTs,
+        scim_enabled -> Bool,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    scim_tokens (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        name -> Text,
+        prefix -> Text,
+        secret_hash -> Text,
+        created_at -> UtcTs,
+        revoked_at -> Nullable<UtcTs>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    user_groups (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        display_name -> Text,
+        external_id -> Nullable<Text>,
+        created_at -> UtcTs,
+        updated_at -> UtcTs,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    user_group_members (tenant_id, group_id, user_id) {
+        tenant_id -> BigInt,
+        group_id -> BigInt,
+        user_id -> BigInt,
     }
 }
 
@@ -79,7 +116,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::types::UtcTs;
+    use crate::db::types::{UtcTs, PJson};
     users (tenant_id, id) {
         tenant_id -> BigInt,
         id -> BigInt,
@@ -90,6 +127,12 @@ diesel::table! {
         created_at -> UtcTs,
         status -> Text,
         warning_count -> Integer,
+        username_folded -> Text,
+        external_id -> Nullable<Text>,
+        scim_attributes -> Nullable<PJson>,
+        updated_at -> Nullable<UtcTs>,
+        version -> BigInt,
+        scim_deleted_at -> Nullable<UtcTs>,
     }
 }
 
@@ -848,6 +891,7 @@ diesel::table! {
 }
 
 diesel::joinable!(api_keys -> tenants (tenant_id));
+diesel::joinable!(scim_tokens -> tenants (tenant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants, api_keys, server_secrets, rate_limit_counters, idempotency_keys, events, users, posts, helpdesk_tags,
     helpdesk_queues, helpdesk_agents, helpdesk_agent_queues, helpdesk_help_topics, helpdesk_ticket_counters,
@@ -857,7 +901,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     learn_lessons, learn_activities, learn_enrollments, learn_activity_completions, learn_attempts, learn_certificate_templates,
     learn_certificates, learn_cohorts, learn_cohort_members, learn_scorm_packages, learn_scorm_results, learn_live_sessions,
     learn_live_attendance, learn_xapi_statements, learn_xapi_agents, learn_xapi_activities,
-    learn_xapi_documents, learn_xapi_attachments, learn_xapi_statement_targets, know_pages, know_revisions,
+    learn_xapi_documents, learn_xapi_attachments, learn_xapi_statement_targets, know_pages, know_revisions, scim_tokens,
+    user_groups, user_group_members,
 );
 
 // progress counts group done activities by enrollment and by `required`

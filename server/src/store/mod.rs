@@ -14,6 +14,7 @@ pub mod moderation;
 pub mod posts;
 pub mod rate_limits;
 pub mod reports;
+pub mod scim;
 pub mod secrets;
 pub mod templates;
 pub mod tenants;

@@ -21,6 +21,8 @@ pub struct Tenant {
     pub plan: String,
     pub cors_allowed_origins: Json<Vec<String>>,
     pub created_at: Ts,
+    /// SCIM provisioning answers only while this is on (`scim enable`).
+    pub scim_enabled: bool,
 }
 
 pub async fn tenant_create(db: &Db, slug: &str, name: &str, plan: &str) -> Result<Tenant, StoreError> {
@@ -67,6 +69,18 @@ pub async fn tenant_set_cors(db: &Db, slug: &str, origins: Vec<String>) -> Resul
     write_conn!(db, |conn| {
         Ok(diesel::update(t::table.filter(t::slug.eq(slug)))
             .set(t::cors_allowed_origins.eq(Json(origins)))
+            .returning(Tenant::as_returning())
+            .get_result(conn)
+            .await
+            .optional()?)
+    })
+    .found()
+}
+
+pub async fn tenant_set_scim(db: &Db, slug: &str, enabled: bool) -> Result<Tenant, StoreError> {
+    write_conn!(db, |conn| {
+        Ok(diesel::update(t::table.filter(t::slug.eq(slug)))
+            .set(t::scim_enabled.eq(enabled))
             .returning(Tenant::as_returning())
             .get_result(conn)
             .await

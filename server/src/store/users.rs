@@ -85,6 +85,7 @@ pub async fn user_create(db: &Db, tenant: i64, new: &NewUser) -> Result<User, St
             .values((
                 u::tenant_id.eq(tenant),
                 u::username.eq(&new.username),
+                u::username_folded.eq(crate::store::fold(&new.username)),
                 u::display_name.eq(&new.display_name),
                 u::email.eq(&new.email),
                 u::role.eq(&new.role),

@@ -1,0 +1,12 @@
+DROP TABLE user_group_members;
+DROP TABLE user_groups;
+DROP INDEX users_external_id;
+ALTER TABLE users DROP COLUMN scim_deleted_at;
+ALTER TABLE users DROP COLUMN version;
+ALTER TABLE users DROP COLUMN updated_at;
+ALTER TABLE users DROP COLUMN scim_attributes;
+ALTER TABLE users DROP COLUMN external_id;
+DROP INDEX users_username_folded;
+ALTER TABLE users DROP COLUMN username_folded;
+DROP TABLE scim_tokens;
+ALTER TABLE tenants DROP COLUMN scim_enabled;
