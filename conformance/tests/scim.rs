@@ -7,6 +7,7 @@ mod common;
 
 use common::{backends, Reply, TestServer};
 use mobieus_server::admin::{scim_set_cmd, scim_token_create_cmd, scim_token_revoke_cmd};
+use mobieus_server::store::scim::tokens::DEFAULT_LIMITS;
 use serde_json::{json, Value};
 
 const ENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -16,7 +17,7 @@ const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 async fn provisioned(ts: &TestServer, slug: &str) -> (String, String) {
     let (_, key) = ts.tenant_with_key(slug).await;
     scim_set_cmd(ts.db(), slug, true).await.unwrap();
-    let token = scim_token_create_cmd(ts.db(), slug, Some("Entra ID")).await.unwrap();
+    let token = scim_token_create_cmd(ts.db(), slug, Some("Entra ID"), DEFAULT_LIMITS).await.unwrap();
     (token["secret"].as_str().unwrap().to_owned(), key)
 }
 
@@ -94,7 +95,7 @@ async fn tokens_tenancy_and_discovery() {
         scim_error(&get(&ts, &token, "/Users").await, 403, None);
         scim_set_cmd(ts.db(), "acme", true).await.unwrap();
         assert_eq!(get(&ts, &token, "/Users").await.status, 200);
-        let minted = scim_token_create_cmd(ts.db(), "acme", None).await.unwrap();
+        let minted = scim_token_create_cmd(ts.db(), "acme", None, DEFAULT_LIMITS).await.unwrap();
         scim_token_revoke_cmd(ts.db(), minted["id"].as_i64().unwrap()).await.unwrap();
         scim_error(&get(&ts, minted["secret"].as_str().unwrap(), "/Users").await, 401, None);
     }
@@ -166,13 +167,17 @@ async fn users_as_entra_id_provisions_them() {
             { "op": "replace", "path": "title", "value": "Director" }, { "op": "replace", "path": "active", "value": "maybe" } ] }))).await;
         scim_error(&atomic, 400, Some("invalidValue"));
         assert_eq!(get(&ts, &token, &format!("/Users/{id}")).await.body["title"], "Analyst", "nothing of a refused PATCH applies");
+        // an attribute removed stays removed (the member keeps a display name)
+        let removed = scim(&ts, &token, reqwest::Method::PATCH, &format!("/Users/{id}"), Some(json!({ "schemas": [PATCH], "Operations": [{ "op": "remove", "path": "displayName" }] }))).await;
+        assert!(removed.status == 200 && removed.body.get("displayName").is_none(), "{}", removed.text);
+        assert_eq!(ts.get(Some(&key), &format!("/api/v1/users/{id}")).await.body["data"]["display_name"], "Ada Lovelace", "from name.formatted");
 
         // deprovisioning: PATCH active "False"; the member stays, deactivated
         let off = scim(&ts, &token, reqwest::Method::PATCH, &format!("/Users/{id}"), Some(json!({ "schemas": [PATCH], "Operations": [{ "op": "Replace", "path": "active", "value": "False" }] }))).await;
         assert_eq!((off.status, off.body["active"].as_bool()), (200, Some(false)), "{}", off.text);
         let member = ts.get(Some(&key), &format!("/api/v1/users/{id}")).await;
         assert_eq!((member.body["data"]["status"].as_str(), member.body["data"]["username"].as_str(), member.body["data"]["email"].as_str()), (Some("deactivated"), Some("Ada@Contoso.test"), Some("ada@contoso.test")), "{}", member.text);
-        for (event, n) in [("user.created", 1), ("user.updated", 2), ("user.deactivated", 1)] {
+        for (event, n) in [("user.created", 1), ("user.updated", 3), ("user.deactivated", 1)] {
             assert_eq!(ts.events_of(&key, event).await.len(), n, "{event}");
         }
 
@@ -229,9 +234,15 @@ async fn users_and_groups_as_okta_provisions_them() {
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Support", "members": [{ "value": ids[0] }, { "value": ids[1] }] }))).await;
         assert_eq!((group.status, group.body["members"].as_array().map(Vec::len)), (201, Some(2)), "{}", group.text);
         let gid = group.body["id"].as_str().unwrap().to_owned();
+        assert!(!ids.contains(&gid), "no id names two resources: {gid}");
         let listed = get(&ts, &token, &format!("/Groups?excludedAttributes=members&filter={}", q("displayName eq \"support\""))).await;
         assert_eq!(listed.body["totalResults"], 1, "{}", listed.text);
         assert!(listed.body["Resources"][0].get("members").is_none(), "{}", listed.text);
+        // the search across resource types matches each as its own type
+        let across = scim(&ts, &token, reqwest::Method::POST, "/.search", Some(json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "displayName sw \"support\" or userName eq \"cat@okta.test\"", "sortBy": "meta.created" }))).await;
+        assert_eq!(across.body["totalResults"], 2, "{}", across.text);
+        let kinds: Vec<&str> = across.body["Resources"].as_array().unwrap().iter().map(|r| r["meta"]["resourceType"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["User", "Group"], "{}", across.text);
         let renamed = scim(&ts, &token, reqwest::Method::PATCH, &format!("/Groups/{gid}"), Some(json!({ "schemas": [PATCH], "Operations": [{ "op": "replace", "value": { "id": gid, "displayName": "Support EU" } }] }))).await;
         assert_eq!(renamed.body["displayName"], "Support EU", "{}", renamed.text);
         // a remove by filter and an add in one PATCH
@@ -253,5 +264,59 @@ async fn users_and_groups_as_okta_provisions_them() {
         let deleted = scim(&ts, &token, reqwest::Method::DELETE, &format!("/Groups/{gid}"), None).await;
         assert_eq!(deleted.status, 204);
         scim_error(&get(&ts, &token, &format!("/Groups/{gid}")).await, 404, None);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_generated_client_provisions_a_member_and_a_group() {
+    use mobieus_api::types;
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (token, key) = provisioned(&ts, "acme").await;
+        let c = ts.client(&token);
+        let config = c.get_scim_service_provider_config().send().await.unwrap().into_inner();
+        assert!(config.patch.supported && !config.bulk.supported);
+        assert_eq!(c.list_scim_schemas().send().await.unwrap().into_inner().total_results, 3);
+        let made = c
+            .create_scim_user()
+            .body(types::ScimUser::builder().user_name("eve@acme.test").display_name(Some("Eve".to_owned())).external_id(Some("eve-1".to_owned())))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(made.status().as_u16(), 201);
+        let eve = made.into_inner();
+        let id = eve.id.clone().unwrap();
+        let found = c.list_scim_users().filter("externalId eq \"eve-1\"").send().await.unwrap().into_inner();
+        assert_eq!((found.total_results, found.resources[0].user_name.as_str()), (1, "eve@acme.test"));
+        let patched = c
+            .patch_scim_user()
+            .id(id.as_str())
+            .body(types::ScimPatchOp {
+                schemas: vec![PATCH.into()],
+                operations: vec![types::ScimPatchOperation { op: "replace".into(), path: Some("active".into()), value: Some(json!(false)) }],
+            })
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(patched.active, Some(false));
+        let group = c
+            .create_scim_group()
+            .body(types::ScimGroup::builder().display_name("Night shift").members(vec![types::ScimReference::builder().value(Some(id.clone())).try_into().unwrap()]))
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(group.members.len(), 1);
+        let got = c.get_scim_group().id(group.id.clone().unwrap()).send().await.unwrap().into_inner();
+        assert_eq!(got.display_name, "Night shift");
+        let all = c.search_scim_resources().body(types::ScimSearchRequest::builder()).send().await.unwrap().into_inner();
+        assert_eq!(all.total_results, 2);
+        // an error is the SCIM error body, typed
+        let missing = c.get_scim_user().id("999999").send().await.unwrap_err();
+        assert_eq!(missing.status().map(|s| s.as_u16()), Some(404));
+        assert_eq!(c.delete_scim_group().id(got.id.unwrap()).send().await.unwrap().status().as_u16(), 204);
+        assert_eq!(c.delete_scim_user().id(id.as_str()).send().await.unwrap().status().as_u16(), 204);
+        assert_eq!(ts.get(Some(&key), &format!("/api/v1/users/{id}")).await.body["data"]["status"], "deactivated");
     }
 }

@@ -8,6 +8,7 @@ use crate::db::{Db, StoreError};
 use crate::scopes;
 use crate::store::counts::{row_counts_fold, row_counts_verify};
 use crate::store::api_keys::{key_create, key_list, key_revoke, key_rotate, NewKey};
+use crate::rate_limit::Limits;
 use crate::store::scim::tokens::{scim_token_create, scim_token_list, scim_token_revoke};
 use crate::store::tenants::{tenant_by_slug, tenant_create, tenant_list, tenant_set_cors, tenant_set_plan, tenant_set_scim, PLANS};
 
@@ -126,9 +127,12 @@ pub async fn scim_set_cmd(db: &Db, tenant: &str, enabled: bool) -> Result<Value,
 }
 
 /// Mints a SCIM token; its secret is in the answer, once (stored hashed).
-pub async fn scim_token_create_cmd(db: &Db, tenant: &str, name: Option<&str>) -> Result<Value, AdminError> {
+pub async fn scim_token_create_cmd(db: &Db, tenant: &str, name: Option<&str>, limits: Limits) -> Result<Value, AdminError> {
+    if limits.per_minute < 1 || limits.per_hour < 1 {
+        return Err(AdminError::Invalid("rate limits are at least 1".into()));
+    }
     let t = tenant_by_slug(db, tenant).await.map_err(not_found("tenant"))?;
-    let (token, secret) = scim_token_create(db, t.id, name.unwrap_or("identity provider")).await?;
+    let (token, secret) = scim_token_create(db, t.id, name.unwrap_or("identity provider"), limits).await?;
     let mut v = json!(token);
     v["secret"] = json!(secret);
     Ok(v)

@@ -9,7 +9,7 @@ use mobieus_api::support::{ApiError, Cors};
 use crate::config::ServerConfig;
 use crate::cursor::CursorCodec;
 use crate::db::{Db, StoreError};
-use crate::gate::KeyCache;
+use crate::gate::{ApiKeys, KeyCache, ScimTokens};
 use crate::rate_limit::RateLimiter;
 use crate::store::secrets::secret_get_or_create;
 
@@ -19,7 +19,8 @@ use crate::store::secrets::secret_get_or_create;
 pub struct AppContext {
     pub db: Db,
     pub config: Arc<ServerConfig>,
-    pub keys: KeyCache,
+    pub keys: ApiKeys,
+    pub scim_tokens: ScimTokens,
     pub limiter: Arc<RateLimiter>,
     pub cursors: CursorCodec,
     /// Set by `shutdown`: event streams end and delivery workers stop (they
@@ -39,6 +40,7 @@ impl AppContext {
         let cursor_key = secret_get_or_create(&db, "cursor_hmac_key", fresh).await?;
         Ok(AppContext {
             keys: KeyCache::new(config.key_cache_ttl),
+            scim_tokens: KeyCache::new(config.key_cache_ttl),
             limiter: Arc::new(RateLimiter::new(config.rate_limit_reconcile)),
             cursors: CursorCodec::new(cursor_key.as_bytes()),
             stop: tokio::sync::watch::channel(false).0,

@@ -15,11 +15,11 @@ use mobieus_api::support::{
 use sha2::{Digest, Sha256};
 
 use crate::app::AppContext;
-use crate::db::{Db, Ts};
+use crate::db::Ts;
 use crate::errors::internal;
 use crate::scopes;
 use crate::store::api_keys::{hash_secret, key_lookup, ApiKey};
-use crate::store::scim::tokens::{scim_token_lookup, TOKEN_PREFIX};
+use crate::store::scim::tokens::{scim_token_lookup, ScimToken, TOKEN_PREFIX};
 use crate::store::idempotency::{idempotency_claim, idempotency_complete, Claim};
 use crate::rate_limit::{Limits as KeyLimits, Verdict, HOUR, MINUTE};
 use crate::store::tenants::{tenant_by_slug, Tenant, API_PLANS};
@@ -35,41 +35,48 @@ pub struct Principal {
     pub scopes: Arc<Vec<String>>,
 }
 
-type CachedKey = Arc<(ApiKey, Tenant)>;
-
-/// Authenticated keys by hash, trusted for `ttl`. Unknown keys are never
-/// cached, so a freshly minted key works at once; a revoked or re-planned
-/// one is seen within `ttl`.
-pub struct KeyCache {
+/// Authenticated credentials (API keys, SCIM tokens: `V` with its tenant)
+/// by their secret's hash, trusted for `ttl`. Unknown secrets are never
+/// cached, so a freshly minted one works at once; a revoked or re-planned
+/// one (or a tenant's SCIM switch) is seen within `ttl`.
+pub struct KeyCache<V> {
     ttl: Duration,
-    entries: Mutex<HashMap<String, (Instant, CachedKey)>>,
+    entries: Mutex<HashMap<String, (Instant, Arc<V>)>>,
 }
 
-impl KeyCache {
+impl<V> KeyCache<V> {
     pub fn new(ttl: Duration) -> Self {
         KeyCache { ttl, entries: Mutex::new(HashMap::new()) }
     }
 
-    async fn authenticate(&self, db: &Db, secret: &str) -> Result<Option<CachedKey>, ApiError> {
+    /// The credential a secret is, from the cache or by `lookup` of its hash.
+    async fn authenticate<Found>(&self, secret: &str, lookup: impl FnOnce(String) -> Found) -> Result<Option<Arc<V>>, ApiError>
+    where
+        Found: std::future::Future<Output = Result<Option<V>, crate::db::StoreError>>,
+    {
         let hash = hash_secret(secret);
         if !self.ttl.is_zero() {
             let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((at, key)) = entries.get(&hash)
+            if let Some((at, found)) = entries.get(&hash)
                 && at.elapsed() < self.ttl {
-                    return Ok(Some(key.clone()));
+                    return Ok(Some(found.clone()));
                 }
         }
-        let found = key_lookup(db, &hash).await.map_err(internal)?.map(Arc::new);
-        if let (Some(key), false) = (&found, self.ttl.is_zero()) {
+        let found = lookup(hash.clone()).await.map_err(internal)?.map(Arc::new);
+        if let (Some(cred), false) = (&found, self.ttl.is_zero()) {
             let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
             if entries.len() > 10_000 {
                 entries.retain(|_, (at, _)| at.elapsed() < self.ttl);
             }
-            entries.insert(hash, (Instant::now(), key.clone()));
+            entries.insert(hash, (Instant::now(), cred.clone()));
         }
         Ok(found)
     }
 }
+
+/// What the key cache holds for API keys and for SCIM tokens.
+pub type ApiKeys = KeyCache<(ApiKey, Tenant)>;
+pub type ScimTokens = KeyCache<(ScimToken, Tenant)>;
 
 /// The key a request presents: `Authorization: Bearer <key>`, or, where the
 /// operation accepts it, `Basic base64(<any user>:<key>)` (xAPI content and
@@ -140,9 +147,6 @@ fn limits(key: KeyLimits, verdict: Verdict, now: i64) -> Limits {
     Limits { headers, retry_after, exceeded }
 }
 
-/// A SCIM token's rate limits (identity providers provision in bursts).
-pub const SCIM_LIMITS: KeyLimits = KeyLimits { per_minute: 1200, per_hour: 36_000 };
-
 /// The rate-limit verdict as the error a refused request gets.
 fn with_limit_headers(limits: &Limits, mut e: ApiError) -> ApiError {
     for (k, v) in limits.headers.iter() {
@@ -162,14 +166,16 @@ fn rate_limited(limits: &Limits) -> Option<ApiError> {
 }
 
 /// Admission for SCIM operations: a live SCIM token (never an API key) of a
-/// tenant whose SCIM feature is on and whose plan has the API; its own rate
-/// limits, counted under the token (as a negative key id, apart from keys).
+/// tenant whose SCIM feature is on and whose plan has the API (cached as
+/// keys are); the token's rate limits, counted under the token (as a
+/// negative key id, apart from keys).
 async fn admit_scim(rqctx: &RequestContext<AppContext>) -> Result<Admission<Principal>, ApiError> {
     let ctx = rqctx.context();
     let headers = rqctx.request.headers();
     let refused = || ApiError::new(http::StatusCode::UNAUTHORIZED, "invalid_scim_token", "The bearer token is not a live SCIM token of any tenant.");
     let secret = presented_key(headers, false).filter(|s| s.starts_with(TOKEN_PREFIX)).ok_or_else(refused)?;
-    let (token, tenant) = scim_token_lookup(&ctx.db, &hash_secret(&secret)).await.map_err(internal)?.ok_or_else(refused)?;
+    let cached = ctx.scim_tokens.authenticate(&secret, |hash| async move { scim_token_lookup(&ctx.db, &hash).await }).await?.ok_or_else(refused)?;
+    let (token, tenant) = &*cached;
     if let Some(base) = &ctx.config.base_domain
         && let Some(named) = host_tenant(headers, base)
         && named != tenant.slug
@@ -177,8 +183,8 @@ async fn admit_scim(rqctx: &RequestContext<AppContext>) -> Result<Admission<Prin
         return Err(refused());
     }
     let now = Ts::now().0.timestamp();
-    let verdict = ctx.limiter.hit(tenant.id, -token.id, SCIM_LIMITS, now);
-    let limits = limits(SCIM_LIMITS, verdict, now);
+    let verdict = ctx.limiter.hit(tenant.id, -token.id, token.limits(), now);
+    let limits = limits(token.limits(), verdict, now);
     if let Some(e) = rate_limited(&limits) {
         return Err(e);
     }
@@ -212,7 +218,7 @@ impl Gate for AppContext {
         let ctx = rqctx.context();
         let headers = rqctx.request.headers();
         let secret = presented_key(headers, op.basic_auth).ok_or_else(ApiError::invalid_api_key)?;
-        let cached = ctx.keys.authenticate(&ctx.db, &secret).await?.ok_or_else(ApiError::invalid_api_key)?;
+        let cached = ctx.keys.authenticate(&secret, |hash| async move { key_lookup(&ctx.db, &hash).await }).await?.ok_or_else(ApiError::invalid_api_key)?;
         let (key, tenant) = &*cached;
         let now = Ts::now();
         if !key.is_live(now) {

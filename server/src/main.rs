@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use mobieus_server::admin::{self, KeyCreate};
 use mobieus_server::db::Db;
+use mobieus_server::rate_limit::Limits;
+use mobieus_server::store::scim::tokens::DEFAULT_LIMITS;
 use mobieus_server::demo::seed_demo;
 use mobieus_server::{AppContext, ServerConfig};
 use serde_json::Value;
@@ -132,6 +134,10 @@ enum ScimTokenCommand {
         tenant: String,
         #[arg(long)]
         name: Option<String>,
+        #[arg(long, default_value_t = DEFAULT_LIMITS.per_minute)]
+        per_minute: i32,
+        #[arg(long, default_value_t = DEFAULT_LIMITS.per_hour)]
+        per_hour: i32,
     },
     /// List a tenant's tokens (prefixes only, never secrets).
     List {
@@ -272,9 +278,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             match command {
                 ScimCommand::Enable { tenant } => out(admin::scim_set_cmd(&db, tenant, true).await),
                 ScimCommand::Disable { tenant } => out(admin::scim_set_cmd(&db, tenant, false).await),
-                ScimCommand::Token { command: ScimTokenCommand::Create { tenant, name } } => {
-                    out(admin::scim_token_create_cmd(&db, tenant, name.as_deref()).await)
-                }
+                ScimCommand::Token { command: ScimTokenCommand::Create { tenant, name, per_minute, per_hour } } => out(
+                    admin::scim_token_create_cmd(&db, tenant, name.as_deref(), Limits { per_minute: *per_minute, per_hour: *per_hour }).await,
+                ),
                 ScimCommand::Token { command: ScimTokenCommand::List { tenant } } => out(admin::scim_token_list_cmd(&db, tenant).await),
                 ScimCommand::Token { command: ScimTokenCommand::Revoke { id } } => out(admin::scim_token_revoke_cmd(&db, *id).await),
             }

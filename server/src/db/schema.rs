@@ -23,6 +23,8 @@ diesel::table! {
         name -> Text,
         prefix -> Text,
         secret_hash -> Text,
+        per_minute -> Integer,
+        per_hour -> Integer,
         created_at -> UtcTs,
         revoked_at -> Nullable<UtcTs>,
     }

@@ -908,7 +908,13 @@ pub fn validate(filter: &Filter, kind: ResourceKind) -> Result<(), ScimError> {
 /// Does `resource` (canonical JSON of `kind`) match `filter`?
 pub fn matches(filter: &Filter, kind: ResourceKind, resource: &Value) -> Result<bool, ScimError> {
     validate(filter, kind)?;
-    Ok(eval(filter, Scope::Resource(kind), resource))
+    Ok(holds(filter, kind, resource))
+}
+
+/// [`matches`] for a filter [`validate`] has accepted for `kind` (a list
+/// checks its filter once, not once per resource).
+pub fn holds(filter: &Filter, kind: ResourceKind, resource: &Value) -> bool {
+    eval(filter, Scope::Resource(kind), resource)
 }
 
 /// [`validate`] for a value filter on the multi-valued attribute `parent`.

@@ -14,7 +14,6 @@ use crate::store::tenants::Tenant;
 use crate::{with_conn, write_conn, write_tx};
 
 pub const KEY_PREFIX: &str = "mc_live_";
-const PREFIX_SHOWN: usize = KEY_PREFIX.len() + 4;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = k, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -52,15 +51,25 @@ pub fn hash_secret(secret: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn mint() -> String {
-    format!("{KEY_PREFIX}{}", Alphanumeric.sample_string(&mut rand::rng(), 32))
+/// A fresh bearer secret (`<prefix>` + 32 random alphanumerics, 190 bits),
+/// its stored hash, and the short prefix lists show.
+pub struct Minted {
+    pub secret: String,
+    pub hash: String,
+    pub shown: String,
+}
+
+/// Mints a secret for API keys and SCIM tokens alike.
+pub fn mint(prefix: &str) -> Minted {
+    let secret = format!("{prefix}{}", Alphanumeric.sample_string(&mut rand::rng(), 32));
+    let hash = hash_secret(&secret);
+    let shown = secret[..prefix.len() + 4].to_owned();
+    Minted { secret, hash, shown }
 }
 
 /// Returns the key and its secret (the only time the secret exists).
 pub async fn key_create(db: &Db, new: &NewKey) -> Result<(ApiKey, String), StoreError> {
-    let secret = mint();
-    let hash = hash_secret(&secret);
-    let prefix = secret[..PREFIX_SHOWN].to_owned();
+    let Minted { secret, hash, shown: prefix } = mint(KEY_PREFIX);
     let key = write_conn!(db, |conn| {
         diesel::insert_into(k::table)
             .values((
@@ -101,9 +110,7 @@ pub async fn key_revoke(db: &Db, id: i64) -> Result<ApiKey, StoreError> {
 /// Mints a successor with the same tenant, scopes and limits; the old key
 /// stays valid for `grace_seconds` (0 = ends now).
 pub async fn key_rotate(db: &Db, id: i64, grace_seconds: i64) -> Result<(ApiKey, String, ApiKey), StoreError> {
-    let secret = mint();
-    let hash = hash_secret(&secret);
-    let prefix = secret[..PREFIX_SHOWN].to_owned();
+    let Minted { secret, hash, shown: prefix } = mint(KEY_PREFIX);
     let now = Ts::now();
     let ends = Ts(now.0 + chrono::TimeDelta::seconds(grace_seconds.max(0)));
     let (new, old) = write_tx!(db, |conn| {

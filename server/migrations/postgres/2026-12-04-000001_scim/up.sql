@@ -17,6 +17,8 @@ CREATE TABLE scim_tokens (
     name        TEXT NOT NULL,
     prefix      TEXT NOT NULL,
     secret_hash TEXT NOT NULL UNIQUE,
+    per_minute  INTEGER NOT NULL,
+    per_hour    INTEGER NOT NULL,
     created_at  TIMESTAMPTZ NOT NULL,
     revoked_at  TIMESTAMPTZ
 );

@@ -18,6 +18,8 @@ CREATE TABLE scim_tokens (
     name        TEXT NOT NULL,
     prefix      TEXT NOT NULL,
     secret_hash TEXT NOT NULL UNIQUE,
+    per_minute  INTEGER NOT NULL,
+    per_hour    INTEGER NOT NULL,
     created_at  TEXT NOT NULL,
     revoked_at  TEXT
 );

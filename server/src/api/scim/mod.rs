@@ -5,8 +5,8 @@
 //! SCIM logic itself (filters, PATCH, normalising, projecting) is pure, in
 //! `crate::scim`; these files parse, call the store and map.
 
-mod discovery;
 mod groups;
+mod service_provider;
 mod users;
 
 use dropshot::Body;
@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use crate::app::AppContext;
 use crate::db::{StoreError, Ts};
-use crate::scim::filter::{compare_for_sort, parse_filter, AttrPath, Filter};
+use crate::scim::filter::{compare_for_sort, holds, parse_filter, validate, AttrPath, Filter};
 use crate::scim::schema::ResourceKind;
 use crate::scim::{resource, ScimError};
 
@@ -24,8 +24,7 @@ const LIST_URN: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 const SEARCH_URN: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 /// The most resources one answer holds (`filter.maxResults`).
 pub const MAX_RESULTS: i64 = 100;
-/// Retries of a write that lost a race with another write of the resource
-/// (when the caller sent no `If-Match`, the latest version is the base).
+/// Tries of a write that loses races with other writes of the resource.
 const WRITE_ATTEMPTS: usize = 3;
 
 impl From<ScimError> for ApiError {
@@ -50,9 +49,33 @@ fn not_found(kind: ResourceKind, id: &str) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("No {} `{id}`.", kind.name()))
 }
 
-/// A resource id: our ids are integers; anything else names nothing.
+/// A resource's SCIM id: a User's is the member's id (as `/api/v1/users`
+/// shows it), a Group's `g` and its id, so that no id names two resources
+/// (RFC 7643 §3.1: unique across the service provider's resources).
+fn scim_id(kind: ResourceKind, id: i64) -> String {
+    match kind {
+        ResourceKind::User => id.to_string(),
+        ResourceKind::Group => format!("g{id}"),
+    }
+}
+
+/// The row a SCIM id names, if it is one of `kind`'s.
+fn row_id(kind: ResourceKind, id: &str) -> Option<i64> {
+    let digits = match kind {
+        ResourceKind::User => Some(id),
+        ResourceKind::Group => id.strip_prefix('g'),
+    };
+    digits?.parse::<i64>().ok().filter(|n| *n > 0)
+}
+
+/// [`row_id`], or 404 for an id naming no resource of `kind`.
 fn resource_id(kind: ResourceKind, id: &str) -> Result<i64, ApiError> {
-    id.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| not_found(kind, id))
+    row_id(kind, id).ok_or_else(|| not_found(kind, id))
+}
+
+/// The resource's `meta.location`.
+fn location(base: &str, kind: ResourceKind, id: i64) -> String {
+    format!("{base}{}/{}", kind.endpoint(), scim_id(kind, id))
 }
 
 /// The base of `meta.location`: the request's own host, `https` behind a
@@ -78,20 +101,45 @@ fn meta(kind: ResourceKind, location: &str, created: Ts, modified: Ts, version: 
     })
 }
 
-/// `If-Match`: the version it names, `Ok(None)` for none or `*`; a tag that
-/// is no version of ours never matches (412).
-fn if_match(header: Option<&str>, current: i64) -> Result<(), ApiError> {
-    let Some(tag) = header.map(str::trim).filter(|t| *t != "*") else { return Ok(()) };
-    let matches = tag.split(',').any(|t| {
+/// The version `If-Match` pins a write to: `None` for none or `*`; a tag
+/// that is no version of ours pins version 0, which no resource has (412).
+fn pinned(header: Option<&str>) -> Option<i64> {
+    let tag = header.map(str::trim).filter(|t| *t != "*")?;
+    let named = tag.split(',').find_map(|t| {
         let t = t.trim();
-        let t = t.strip_prefix("W/").unwrap_or(t);
-        t.trim_matches('"').parse::<i64>() == Ok(current)
+        t.strip_prefix("W/").unwrap_or(t).trim_matches('"').parse::<i64>().ok()
     });
-    if matches {
-        Ok(())
-    } else {
-        Err(ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition_failed", format!("The resource is at {}, not {tag}.", etag(current))))
+    Some(named.unwrap_or(0))
+}
+
+/// Reads a resource, changes it and writes it back at the version read;
+/// when another write got in between, again from the latest version —
+/// unless `If-Match` pinned one (then the store's 412 stands).
+async fn retrying_write<R, W, Read, Write>(
+    kind: ResourceKind,
+    id: &str,
+    pinned: Option<i64>,
+    read: impl Fn() -> Read,
+    version: impl Fn(&R) -> i64,
+    change: impl Fn(&R) -> Result<W, ApiError>,
+    write: impl Fn(i64, W) -> Write,
+) -> Result<R, ApiError>
+where
+    Read: std::future::Future<Output = Result<R, StoreError>>,
+    Write: std::future::Future<Output = Result<R, StoreError>>,
+{
+    for _ in 0..WRITE_ATTEMPTS {
+        let current = read().await.map_err(store_error(kind, id))?;
+        let at = version(&current);
+        if let Some(v) = pinned.filter(|v| *v != at) {
+            return Err(store_error(kind, id)(StoreError::PreconditionFailed(format!("The {} is at {}, not {}.", kind.name(), etag(at), etag(v)))));
+        }
+        match write(at, change(&current)?).await {
+            Err(StoreError::PreconditionFailed(_)) if pinned.is_none() => continue,
+            done => return done.map_err(store_error(kind, id)),
+        }
     }
+    Err(ApiError::new(StatusCode::CONFLICT, "conflict", format!("{} {id} kept changing; retry.", kind.name())))
 }
 
 /// A SCIM body: `application/scim+json` or `application/json` (any
@@ -129,15 +177,32 @@ fn no_content() -> Result<Response<Body>, ApiError> {
 
 /// A list request's parameters, from the query or a SearchRequest.
 #[derive(Default)]
-struct ListRequest {
-    filter: Option<String>,
-    start_index: Option<i64>,
-    count: Option<i64>,
-    sort_by: Option<String>,
-    sort_order: Option<String>,
-    attributes: Option<String>,
-    excluded: Option<String>,
+pub(crate) struct ListRequest {
+    pub(crate) filter: Option<String>,
+    pub(crate) start_index: Option<i64>,
+    pub(crate) count: Option<i64>,
+    pub(crate) sort_by: Option<String>,
+    pub(crate) sort_order: Option<String>,
+    pub(crate) attributes: Option<String>,
+    pub(crate) excluded: Option<String>,
 }
+
+/// A list operation's query (the same members in every generated `List*Query`).
+macro_rules! list_request {
+    ($query:expr) => {{
+        let q = $query;
+        $crate::api::scim::ListRequest {
+            filter: q.filter,
+            start_index: q.start_index,
+            count: q.count,
+            sort_by: q.sort_by,
+            sort_order: q.sort_order,
+            attributes: q.attributes,
+            excluded: q.excluded_attributes,
+        }
+    }};
+}
+use list_request;
 
 impl ListRequest {
     /// A SearchRequest body (RFC 7644 §3.4.3).
@@ -184,18 +249,25 @@ impl ListRequest {
         })
     }
 
-    fn parsed_filter(&self) -> Result<Option<Filter>, ApiError> {
-        self.filter.as_deref().filter(|f| !f.trim().is_empty()).map(parse_filter).transpose().map_err(ApiError::from)
+    /// The filter, checked against the schemas of `kinds` (it must fit one).
+    fn parsed_filter(&self, kinds: &[ResourceKind]) -> Result<Option<Filter>, ApiError> {
+        let Some(text) = self.filter.as_deref().filter(|f| !f.trim().is_empty()) else { return Ok(None) };
+        let filter = parse_filter(text)?;
+        let mut checks = kinds.iter().map(|k| validate(&filter, *k));
+        match checks.find(Result::is_ok) {
+            Some(_) => Ok(Some(filter)),
+            None => Err(validate(&filter, kinds[0]).err().map(ApiError::from).unwrap_or_else(ApiError::server_error)),
+        }
     }
 
-    /// Filters, sorts, pages and projects the candidates into a ListResponse.
-    fn answer(&self, kind: ResourceKind, filter: Option<&Filter>, candidates: Vec<Value>) -> Result<Response<Body>, ApiError> {
-        let mut matched = Vec::with_capacity(candidates.len());
-        for r in candidates {
-            if filter.map(|f| crate::scim::filter::matches(f, kind, &r)).transpose()?.unwrap_or(true) {
-                matched.push(r);
-            }
-        }
+    /// Filters, sorts, pages and projects the candidates (each of its
+    /// kind) into a ListResponse.
+    fn answer(&self, filter: Option<&Filter>, candidates: Vec<(ResourceKind, Value)>) -> Result<Response<Body>, ApiError> {
+        // the kinds the filter fits, checked once (a root search mixes them)
+        let fits: Vec<ResourceKind> =
+            [ResourceKind::User, ResourceKind::Group].into_iter().filter(|k| filter.is_none_or(|f| validate(f, *k).is_ok())).collect();
+        let mut matched: Vec<(ResourceKind, Value)> =
+            candidates.into_iter().filter(|(kind, r)| fits.contains(kind) && filter.is_none_or(|f| holds(f, *kind, r))).collect();
         if let Some(by) = self.sort_by.as_deref().filter(|s| !s.is_empty()) {
             let path = AttrPath::parse(by).map_err(|e| ScimError::invalid_value(format!("sortBy: {e}")))?;
             let descending = match self.sort_order.as_deref().map(str::to_ascii_lowercase).as_deref() {
@@ -204,8 +276,8 @@ impl ListRequest {
                 Some(other) => return Err(ScimError::invalid_value(format!("sortOrder is ascending or descending, not `{other}`.")).into()),
             };
             // a stable sort: equal keys keep the id order
-            matched.sort_by(|a, b| {
-                let o = compare_for_sort(kind, a, b, &path);
+            matched.sort_by(|(kind, a), (_, b)| {
+                let o = compare_for_sort(*kind, a, b, &path);
                 if descending { o.reverse() } else { o }
             });
         }
@@ -213,7 +285,7 @@ impl ListRequest {
         let start = self.start_index.unwrap_or(1).max(1);
         let count = self.count.unwrap_or(MAX_RESULTS).clamp(0, MAX_RESULTS);
         let mut page = Vec::new();
-        for r in matched.into_iter().skip((start - 1) as usize).take(count as usize) {
+        for (kind, r) in matched.into_iter().skip((start - 1) as usize).take(count as usize) {
             page.push(resource::project(kind, &r, self.attributes.as_deref(), self.excluded.as_deref())?);
         }
         let body = json!({

@@ -12,9 +12,10 @@ use mobieus_api::server::{
 use mobieus_api::support::{ApiError, Call, RawBodyBytes};
 use serde_json::{json, Map, Value};
 
-use super::{answer, base_url, body_json, if_match, meta, no_content, resource_id, store_error, ListRequest, WRITE_ATTEMPTS};
+use super::{
+    answer, base_url, body_json, list_request, location, meta, no_content, pinned, resource_id, retrying_write, row_id, scim_id, store_error, ListRequest,
+};
 use crate::app::AppContext;
-use crate::db::StoreError;
 use crate::scim::filter::{equality_on, Filter};
 use crate::scim::schema::{ResourceKind, USER_URN};
 use crate::scim::{patch, resource, ScimError};
@@ -26,46 +27,48 @@ use crate::store::scim::users::{
 const KIND: ResourceKind = ResourceKind::User;
 
 /// The User as SCIM keeps it, without `id`, `meta` and `groups` (what PATCH
-/// works on and PUT replaces).
-fn stored(row: &ScimUserRow) -> Value {
-    let mut v = match &row.scim_attributes {
-        Some(a) if a.0.is_object() => a.0.clone(),
-        _ => json!({ "schemas": [USER_URN] }),
+/// works on and PUT replaces). A member SCIM never wrote shows its profile
+/// columns (display name, email); one it wrote shows what it was sent, so
+/// an attribute removed stays removed. `active` is the member's status
+/// wherever it is kept, and always when the member is deactivated.
+fn stored(row: &ScimUserRow) -> Map<String, Value> {
+    let (mut o, provisioned) = match row.scim_attributes.as_ref().and_then(|a| a.0.as_object()) {
+        Some(kept) => (kept.clone(), true),
+        None => (Map::new(), false),
     };
-    let o = v.as_object_mut().expect("an object");
+    o.entry("schemas").or_insert_with(|| json!([USER_URN]));
     o.insert("userName".into(), json!(row.username));
-    o.insert("active".into(), json!(row.status != DEACTIVATED));
+    if !provisioned || o.contains_key("active") || row.status == DEACTIVATED {
+        o.insert("active".into(), json!(row.status != DEACTIVATED));
+    }
     match &row.external_id {
         Some(e) => o.insert("externalId".into(), json!(e)),
         None => o.remove("externalId"),
     };
-    if !o.contains_key("displayName") {
+    if !provisioned {
         o.insert("displayName".into(), json!(row.display_name));
+        if let Some(email) = &row.email {
+            o.insert("emails".into(), json!([{ "value": email, "primary": true }]));
+        }
     }
-    if !o.contains_key("emails")
-        && let Some(email) = &row.email
-    {
-        o.insert("emails".into(), json!([{ "value": email, "primary": true }]));
-    }
-    v
+    o
 }
 
 /// The User as answered: stored, plus id, groups and meta.
 fn full(row: &ScimUserRow, groups: &[(i64, i64, String)], base: &str) -> Value {
-    let mut v = stored(row);
-    let location = format!("{base}/Users/{}", row.id);
-    let o = v.as_object_mut().expect("an object");
-    o.insert("id".into(), json!(row.id.to_string()));
+    let mut o = stored(row);
+    let at = location(base, KIND, row.id);
+    o.insert("id".into(), json!(scim_id(KIND, row.id)));
     let mine: Vec<Value> = groups
         .iter()
         .filter(|(user, _, _)| *user == row.id)
-        .map(|(_, group, name)| json!({ "value": group.to_string(), "display": name, "$ref": format!("{base}/Groups/{group}"), "type": "direct" }))
+        .map(|(_, group, name)| json!({ "value": scim_id(ResourceKind::Group, *group), "display": name, "$ref": location(base, ResourceKind::Group, *group), "type": "direct" }))
         .collect();
     if !mine.is_empty() {
         o.insert("groups".into(), Value::Array(mine));
     }
-    o.insert("meta".into(), meta(KIND, &location, row.created_at, row.updated_at.unwrap_or(row.created_at), row.version));
-    v
+    o.insert("meta".into(), meta(KIND, &at, row.created_at, row.updated_at.unwrap_or(row.created_at), row.version));
+    Value::Object(o)
 }
 
 fn text(o: &Map<String, Value>, key: &str) -> Option<String> {
@@ -97,49 +100,40 @@ fn write_of(v: Value) -> Result<UserWrite, ApiError> {
 
 async fn answer_user(call: &Call<'_, AppContext>, row: &ScimUserRow, status: StatusCode, attributes: Option<&str>, excluded: Option<&str>) -> Result<Response<dropshot::Body>, ApiError> {
     let base = base_url(call);
-    let groups = memberships_of(&call.context().db, call.principal.tenant_id, Some(&[row.id])).await.map_err(store_error(KIND, ""))?;
+    let groups = memberships_of(&call.context().db, call.principal.tenant_id, &[row.id]).await.map_err(store_error(KIND, ""))?;
     let v = resource::project(KIND, &full(row, &groups, &base), attributes, excluded)?;
-    let location = (status == StatusCode::CREATED).then(|| format!("{base}/Users/{}", row.id));
-    answer(status, &v, Some(row.version), location.as_deref())
+    let created_at = (status == StatusCode::CREATED).then(|| location(&base, KIND, row.id));
+    answer(status, &v, Some(row.version), created_at.as_deref())
 }
 
-/// Reads, changes and writes a User, again from the latest version when
-/// another write got in between (unless the caller pinned one by If-Match).
-async fn modify(
-    call: &Call<'_, AppContext>,
-    id_text: &str,
-    pinned: Option<&str>,
-    change: impl Fn(Value) -> Result<Value, ApiError>,
-) -> Result<Response<dropshot::Body>, ApiError> {
+/// Reads, changes and writes a User (`retrying_write`).
+async fn modify(call: &Call<'_, AppContext>, id_text: &str, if_match: Option<&str>, change: impl Fn(Value) -> Result<Value, ApiError>) -> Result<Response<dropshot::Body>, ApiError> {
     let (db, tenant) = (&call.context().db, call.principal.tenant_id);
     let id = resource_id(KIND, id_text)?;
-    for _ in 0..WRITE_ATTEMPTS {
-        let row = scim_user_get(db, tenant, id).await.map_err(store_error(KIND, id_text))?;
-        if_match(pinned, row.version)?;
-        let write = write_of(change(stored(&row))?)?;
-        match scim_user_update(db, tenant, id, row.version, &write).await {
-            Ok(row) => return answer_user(call, &row, StatusCode::OK, None, None).await,
-            Err(StoreError::PreconditionFailed(_)) if pinned.is_none() => continue,
-            Err(e) => return Err(store_error(KIND, id_text)(e)),
-        }
-    }
-    Err(ApiError::new(StatusCode::CONFLICT, "conflict", format!("User {id} kept changing; retry.")))
+    let row = retrying_write(
+        KIND,
+        id_text,
+        pinned(if_match),
+        || scim_user_get(db, tenant, id),
+        |row| row.version,
+        |row| write_of(change(Value::Object(stored(row)))?),
+        |version, write| async move { scim_user_update(db, tenant, id, version, &write).await },
+    )
+    .await?;
+    answer_user(call, &row, StatusCode::OK, None, None).await
 }
 
-async fn list(call: &Call<'_, AppContext>, req: ListRequest) -> Result<Response<dropshot::Body>, ApiError> {
+/// Every User an (already checked) filter may match, as answered: an
+/// equality on an indexed attribute reads only its rows.
+pub(super) async fn candidates(call: &Call<'_, AppContext>, filter: Option<&Filter>) -> Result<Vec<(ResourceKind, Value)>, ApiError> {
     let (db, tenant) = (&call.context().db, call.principal.tenant_id);
-    let filter: Option<Filter> = req.parsed_filter()?;
-    if let Some(f) = &filter {
-        crate::scim::filter::validate(f, KIND)?;
-    }
-    // an equality on an indexed attribute reads only its rows
-    let indexed = filter.as_ref().and_then(equality_on).and_then(|(path, value)| {
+    let indexed = filter.and_then(equality_on).and_then(|(path, value)| {
         if path.is_core_attr(KIND, "userName") {
             Some(Lookup::UserName(value))
         } else if path.is_core_attr(KIND, "externalId") {
             Some(Lookup::ExternalId(value))
         } else if path.is_core_attr(KIND, "id") {
-            Some(value.parse::<i64>().map(Lookup::Id).unwrap_or(Lookup::Id(0)))
+            Some(Lookup::Id(row_id(KIND, value).unwrap_or(0)))
         } else {
             None
         }
@@ -150,27 +144,20 @@ async fn list(call: &Call<'_, AppContext>, req: ListRequest) -> Result<Response<
     }
     .map_err(store_error(KIND, ""))?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let groups = if ids.len() < 500 { memberships_of(db, tenant, Some(&ids)).await } else { memberships_of(db, tenant, None).await }
-        .map_err(store_error(KIND, ""))?;
+    let groups = memberships_of(db, tenant, &ids).await.map_err(store_error(KIND, ""))?;
     let base = base_url(call);
-    req.answer(KIND, filter.as_ref(), rows.iter().map(|r| full(r, &groups, &base)).collect())
+    Ok(rows.iter().map(|r| (KIND, full(r, &groups, &base))).collect())
+}
+
+async fn list(call: &Call<'_, AppContext>, req: ListRequest) -> Result<Response<dropshot::Body>, ApiError> {
+    let filter = req.parsed_filter(&[KIND])?;
+    let found = candidates(call, filter.as_ref()).await?;
+    req.answer(filter.as_ref(), found)
 }
 
 impl ScimUsersService for AppContext {
     async fn list_scim_users(call: &Call<'_, Self>, query: ListScimUsersQuery) -> Result<Response<dropshot::Body>, ApiError> {
-        list(
-            call,
-            ListRequest {
-                filter: query.filter,
-                start_index: query.start_index,
-                count: query.count,
-                sort_by: query.sort_by,
-                sort_order: query.sort_order,
-                attributes: query.attributes,
-                excluded: query.excluded_attributes,
-            },
-        )
-        .await
+        list(call, list_request!(query)).await
     }
 
     async fn search_scim_users(call: &Call<'_, Self>, _query: SearchScimUsersQuery, body: RawBodyBytes) -> Result<Response<dropshot::Body>, ApiError> {
@@ -189,12 +176,24 @@ impl ScimUsersService for AppContext {
         answer_user(call, &row, StatusCode::OK, query.attributes.as_deref(), query.excluded_attributes.as_deref()).await
     }
 
-    async fn replace_scim_user(call: &Call<'_, Self>, path: ReplaceScimUserPath, _query: ReplaceScimUserQuery, headers: ReplaceScimUserHeaders, body: RawBodyBytes) -> Result<Response<dropshot::Body>, ApiError> {
+    async fn replace_scim_user(
+        call: &Call<'_, Self>,
+        path: ReplaceScimUserPath,
+        _query: ReplaceScimUserQuery,
+        headers: ReplaceScimUserHeaders,
+        body: RawBodyBytes,
+    ) -> Result<Response<dropshot::Body>, ApiError> {
         let replacement = resource::normalize(KIND, &body_json(&body)?)?;
         modify(call, &path.id, headers.if_match.as_deref(), |_| Ok(replacement.clone())).await
     }
 
-    async fn patch_scim_user(call: &Call<'_, Self>, path: PatchScimUserPath, _query: PatchScimUserQuery, headers: PatchScimUserHeaders, body: RawBodyBytes) -> Result<Response<dropshot::Body>, ApiError> {
+    async fn patch_scim_user(
+        call: &Call<'_, Self>,
+        path: PatchScimUserPath,
+        _query: PatchScimUserQuery,
+        headers: PatchScimUserHeaders,
+        body: RawBodyBytes,
+    ) -> Result<Response<dropshot::Body>, ApiError> {
         let ops = body_json(&body)?;
         modify(call, &path.id, headers.if_match.as_deref(), |mut user| {
             patch::apply(KIND, &mut user, &ops)?;
@@ -204,17 +203,9 @@ impl ScimUsersService for AppContext {
     }
 
     async fn delete_scim_user(call: &Call<'_, Self>, path: DeleteScimUserPath, _query: DeleteScimUserQuery, headers: DeleteScimUserHeaders) -> Result<Response<dropshot::Body>, ApiError> {
-        let (db, tenant) = (&call.context().db, call.principal.tenant_id);
         let id = resource_id(KIND, &path.id)?;
-        let version = match headers.if_match.as_deref() {
-            Some(tag) => {
-                let row = scim_user_get(db, tenant, id).await.map_err(store_error(KIND, &path.id))?;
-                if_match(Some(tag), row.version)?;
-                Some(row.version)
-            }
-            None => None,
-        };
-        scim_user_delete(db, tenant, id, version).await.map_err(store_error(KIND, &path.id))?;
+        let pin = pinned(headers.if_match.as_deref());
+        scim_user_delete(&call.context().db, call.principal.tenant_id, id, pin).await.map_err(store_error(KIND, &path.id))?;
         no_content()
     }
 }

@@ -50,15 +50,16 @@ pub async fn group_get(db: &Db, tenant: i64, id: i64) -> Result<GroupRow, StoreE
     groups_list(db, tenant, None, Some(id)).await?.into_iter().next().ok_or(StoreError::NotFound)
 }
 
-/// The members of the groups (all of the tenant's when `groups` is `None`).
-pub async fn members_of(db: &Db, tenant: i64, groups: Option<&[i64]>) -> Result<Vec<Member>, StoreError> {
+/// The members of the groups (read for the tenant whole when they are
+/// many, see [`super::IN_LIST_MAX`]; the caller picks its own).
+pub async fn members_of(db: &Db, tenant: i64, groups: &[i64]) -> Result<Vec<Member>, StoreError> {
     with_conn!(db, |conn| {
         let mut q = m::table
             .inner_join(u::table.on(u::tenant_id.eq(m::tenant_id).and(u::id.eq(m::user_id))))
             .filter(m::tenant_id.eq(tenant))
             .into_boxed();
-        if let Some(ids) = groups {
-            q = q.filter(m::group_id.eq_any(ids.to_vec()));
+        if groups.len() <= super::IN_LIST_MAX {
+            q = q.filter(m::group_id.eq_any(groups.to_vec()));
         }
         Ok(q.order((m::group_id, m::user_id)).select((m::group_id, m::user_id, u::username, u::display_name)).load(conn).await?)
     })

@@ -5,17 +5,19 @@
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use rand::distr::{Alphanumeric, SampleString};
 use serde::Serialize;
 
 use crate::db::schema::{scim_tokens as s, tenants as t};
 use crate::db::{Db, Found, StoreError, Ts};
-use crate::store::api_keys::hash_secret;
+use crate::rate_limit::Limits;
+use crate::store::api_keys::{mint, Minted};
 use crate::store::tenants::Tenant;
 use crate::{with_conn, write_conn};
 
 pub const TOKEN_PREFIX: &str = "scim_";
-const PREFIX_SHOWN: usize = TOKEN_PREFIX.len() + 4;
+/// A token's rate limits unless minted with others (identity providers
+/// provision in bursts).
+pub const DEFAULT_LIMITS: Limits = Limits { per_minute: 1200, per_hour: 36_000 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = s, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -24,16 +26,16 @@ pub struct ScimToken {
     pub tenant_id: i64,
     pub name: String,
     pub prefix: String,
+    pub per_minute: i32,
+    pub per_hour: i32,
     pub created_at: Ts,
     pub revoked_at: Option<Ts>,
 }
 
-/// Mints a token for the tenant; returns it and its secret (the only time
-/// the secret exists).
-pub async fn scim_token_create(db: &Db, tenant_id: i64, name: &str) -> Result<(ScimToken, String), StoreError> {
-    let secret = format!("{TOKEN_PREFIX}{}", Alphanumeric.sample_string(&mut rand::rng(), 32));
-    let hash = hash_secret(&secret);
-    let prefix = secret[..PREFIX_SHOWN].to_owned();
+/// Mints a token for the tenant with its rate limits; returns it and its
+/// secret (the only time the secret exists).
+pub async fn scim_token_create(db: &Db, tenant_id: i64, name: &str, limits: Limits) -> Result<(ScimToken, String), StoreError> {
+    let Minted { secret, hash, shown: prefix } = mint(TOKEN_PREFIX);
     let token = write_conn!(db, |conn| {
         diesel::insert_into(s::table)
             .values((
@@ -41,6 +43,8 @@ pub async fn scim_token_create(db: &Db, tenant_id: i64, name: &str) -> Result<(S
                 s::name.eq(name),
                 s::prefix.eq(&prefix),
                 s::secret_hash.eq(&hash),
+                s::per_minute.eq(limits.per_minute),
+                s::per_hour.eq(limits.per_hour),
                 s::created_at.eq(Ts::now()),
             ))
             .returning(ScimToken::as_returning())
@@ -77,4 +81,10 @@ pub async fn scim_token_lookup(db: &Db, secret_hash: &str) -> Result<Option<(Sci
             .await
             .optional()?)
     })
+}
+
+impl ScimToken {
+    pub fn limits(&self) -> Limits {
+        Limits { per_minute: self.per_minute, per_hour: self.per_hour }
+    }
 }

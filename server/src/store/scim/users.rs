@@ -81,16 +81,17 @@ pub async fn scim_user_get(db: &Db, tenant: i64, id: i64) -> Result<ScimUserRow,
     scim_users_by(db, tenant, Lookup::Id(id)).await?.into_iter().next().ok_or(StoreError::NotFound)
 }
 
-/// `(user_id, group_id, group display name)` of the members' groups (all
-/// the tenant's memberships when `users` is `None`).
-pub async fn memberships_of(db: &Db, tenant: i64, users: Option<&[i64]>) -> Result<Vec<(i64, i64, String)>, StoreError> {
+/// `(user_id, group_id, group display name)` of the members' groups (read
+/// for the tenant whole when they are many, see [`super::IN_LIST_MAX`]; the
+/// caller picks its own).
+pub async fn memberships_of(db: &Db, tenant: i64, users: &[i64]) -> Result<Vec<(i64, i64, String)>, StoreError> {
     with_conn!(db, |conn| {
         let mut q = m::table
             .inner_join(g::table.on(g::tenant_id.eq(m::tenant_id).and(g::id.eq(m::group_id))))
             .filter(m::tenant_id.eq(tenant))
             .into_boxed();
-        if let Some(ids) = users {
-            q = q.filter(m::user_id.eq_any(ids.to_vec()));
+        if users.len() <= super::IN_LIST_MAX {
+            q = q.filter(m::user_id.eq_any(users.to_vec()));
         }
         Ok(q.order((m::user_id, m::group_id)).select((m::user_id, m::group_id, g::display_name)).load(conn).await?)
     })

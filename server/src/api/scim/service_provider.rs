@@ -1,16 +1,17 @@
 //! What this service provider supports (RFC 7644 §4), built from the same
 //! schema data the filters, PATCH and projections use (`crate::scim::schema`),
-//! so what it publishes is what it does.
+//! so what it publishes is what it does; and the search across resource
+//! types (`POST /.search`), over the Users' and Groups' own candidates.
 
 use http::{Response, StatusCode};
 use mobieus_api::server::{
     GetScimResourceTypePath, GetScimResourceTypeQuery, GetScimSchemaPath, GetScimSchemaQuery, GetScimServiceProviderConfigQuery, ListScimResourceTypesQuery,
-    ListScimSchemasQuery, ScimDiscoveryService,
+    ListScimSchemasQuery, ScimServiceProviderService, SearchScimResourcesQuery,
 };
-use mobieus_api::support::{ApiError, Call};
+use mobieus_api::support::{ApiError, Call, RawBodyBytes};
 use serde_json::{json, Value};
 
-use super::{answer, base_url, LIST_URN, MAX_RESULTS};
+use super::{answer, base_url, groups, users, ListRequest, LIST_URN, MAX_RESULTS};
 use crate::app::AppContext;
 use crate::scim::patch::MAX_OPERATIONS;
 use crate::scim::schema::{resource_type_json, schema_by_id, schema_json, schemas, ResourceKind};
@@ -38,7 +39,7 @@ fn unknown(what: &str, id: &str) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("No {what} `{id}`."))
 }
 
-impl ScimDiscoveryService for AppContext {
+impl ScimServiceProviderService for AppContext {
     async fn get_scim_service_provider_config(call: &Call<'_, Self>, _query: GetScimServiceProviderConfigQuery) -> Result<Response<dropshot::Body>, ApiError> {
         let base = base_url(call);
         let body = json!({
@@ -79,5 +80,13 @@ impl ScimDiscoveryService for AppContext {
     async fn get_scim_schema(call: &Call<'_, Self>, path: GetScimSchemaPath, _query: GetScimSchemaQuery) -> Result<Response<dropshot::Body>, ApiError> {
         let s = schema_by_id(&path.id).ok_or_else(|| unknown("schema", &path.id))?;
         answer(StatusCode::OK, &schema(&base_url(call), s), None, None)
+    }
+
+    async fn search_scim_resources(call: &Call<'_, Self>, _query: SearchScimResourcesQuery, body: RawBodyBytes) -> Result<Response<dropshot::Body>, ApiError> {
+        let req = ListRequest::from_search(&body)?;
+        let filter = req.parsed_filter(&KINDS)?;
+        let mut found = users::candidates(call, filter.as_ref()).await?;
+        found.extend(groups::candidates(call, filter.as_ref(), req.excluded.as_deref()).await?);
+        req.answer(filter.as_ref(), found)
     }
 }
