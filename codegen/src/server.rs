@@ -51,6 +51,7 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
         let basic_auth = op.basic_auth;
         let scim_token = op.scim_token;
         let error_form = error_form_tokens(op.error_form());
+        let route_path = op.route_path();
         op_statics.push(quote! {
             pub static #static_name: crate::support::OpInfo = crate::support::OpInfo {
                 operation_id: #op_id,
@@ -62,6 +63,7 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
                 basic_auth: #basic_auth,
                 scim_token: #scim_token,
                 error_form: #error_form,
+                route_path: #route_path,
             };
         });
         op_refs.push(quote!(&#static_name));
@@ -290,13 +292,7 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
         if !alt_ops.iter().any(|o| o.method == "post") {
             let post_fn = format_ident!("{}_post", dispatcher(path));
             let dispatch = dispatcher(path);
-            let allow = {
-                let mut m: Vec<String> = ops.iter().filter(|o| o.path == *path).map(|o| o.method.to_uppercase()).collect();
-                if m.iter().any(|x| x == "GET") {
-                    m.push("HEAD".into());
-                }
-                m.join(", ")
-            };
+            let allow = allow_header(ops, path);
             let limit = alt_ops.iter().filter_map(|o| o.max_body_bytes).max().map(|n| {
                 let n = n as usize;
                 quote!(request_body_max_bytes = #n,)

@@ -45,18 +45,15 @@ fn operations(doc: &Value) -> BTreeSet<OpKey> {
                     (p["name"].as_str().unwrap_or("").to_lowercase(), p["in"].as_str().unwrap_or("").to_owned())
                 })
                 .collect::<BTreeSet<(String, String)>>();
-            // a literal last segment beside a variable is routed at the
-            // variable's path (the generator's fold: `/Users/.search`)
+            // an operation dropshot routes elsewhere (the generator's fold of
+            // `/Users/.search` into `/Users/{id}`) is compared where it is routed
             let mut path = path.clone();
-            if let Some((prefix, last)) = path.rsplit_once('/')
-                && !last.starts_with('{')
-                && let Some(sibling) = doc["paths"].as_object().unwrap().keys().find(|p| p.rsplit_once('/').is_some_and(|(pre, seg)| pre == prefix && seg.starts_with('{')))
-                && doc["paths"][sibling.as_str()].get(method.as_str()).is_none()
-                && op.get("x-raw-exchange").is_some()
-            {
-                path = sibling.clone();
-                let variable = sibling.rsplit_once('/').unwrap().1.trim_matches(['{', '}']).to_lowercase();
-                params.insert((variable, "path".to_owned()));
+            let id = op["operationId"].as_str().unwrap_or("");
+            if let Some(info) = mobieus_api::server::OPERATIONS.iter().find(|o| o.operation_id == id && o.route_path != o.path) {
+                path = info.route_path.to_owned();
+                for variable in info.route_path.split('/').filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}')) {
+                    params.insert((variable.to_lowercase(), "path".to_owned()));
+                }
             }
             out.insert((method.to_uppercase(), path, op["operationId"].as_str().unwrap_or("").to_owned(), params));
         }

@@ -1,7 +1,7 @@
 //! The one mapping from store errors to the public envelope.
 
 use mobieus_api::support::{ApiError, FieldProblem};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::db::StoreError;
 
@@ -33,4 +33,17 @@ pub fn store_error(resource: &'static str) -> impl Fn(StoreError) -> ApiError {
 pub fn internal(e: StoreError) -> ApiError {
     tracing::error!(error = %e, "store error");
     ApiError::server_error()
+}
+
+/// What a JSON value is, for messages saying what was expected instead
+/// (`a string`, `an object`, …): one wording for every surface.
+pub fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }

@@ -28,6 +28,9 @@ pub struct OpInfo {
     pub scim_token: bool,
     /// The shape of its errors.
     pub error_form: super::ErrorForm,
+    /// Where dropshot routes it: `path`, or for a literal last segment
+    /// beside a variable the variable's path (the generator's fold).
+    pub route_path: &'static str,
 }
 
 /// One entry of the event catalogue (`x-event-types`).

@@ -4,9 +4,10 @@
 use serde_json::{Map, Value};
 
 use super::ScimError;
+use crate::errors::json_kind;
 use super::filter::{self, AttrPath, Filter};
 use super::resource::{
-    self, Object, coerce_element, coerce_value, get_ci, get_ci_mut, json_type, remove_ci, set_ci,
+    self, Object, coerce_element, coerce_value, get_ci, get_ci_mut, remove_ci, set_ci,
 };
 use super::schema::{self, Attr, Mutability, ResourceKind, Schema};
 
@@ -142,7 +143,7 @@ pub fn apply(kind: ResourceKind, resource: &mut Value, body: &Value) -> Result<(
         Some(other) => {
             return Err(ScimError::invalid_syntax(format!(
                 "'Operations' must be an array, got {}",
-                json_type(other)
+                json_kind(other)
             )));
         }
         None => return Err(ScimError::invalid_syntax("'Operations' is missing")),
@@ -187,7 +188,7 @@ fn apply_op(kind: ResourceKind, map: &mut Object, op: &Value) -> Result<(), Scim
     let op = op.as_object().ok_or_else(|| {
         ScimError::invalid_syntax(format!(
             "an operation must be a JSON object, got {}",
-            json_type(op)
+            json_kind(op)
         ))
     })?;
     let name = match get_ci(op, "op") {
@@ -195,7 +196,7 @@ fn apply_op(kind: ResourceKind, map: &mut Object, op: &Value) -> Result<(), Scim
         Some(other) => {
             return Err(ScimError::invalid_syntax(format!(
                 "'op' must be a string, got {}",
-                json_type(other)
+                json_kind(other)
             )));
         }
         None => return Err(ScimError::invalid_syntax("'op' is missing")),
@@ -218,7 +219,7 @@ fn apply_op(kind: ResourceKind, map: &mut Object, op: &Value) -> Result<(), Scim
         Some(other) => {
             return Err(ScimError::invalid_path(format!(
                 "'path' must be a string, got {}",
-                json_type(other)
+                json_kind(other)
             )));
         }
     };
@@ -232,7 +233,7 @@ fn apply_op(kind: ResourceKind, map: &mut Object, op: &Value) -> Result<(), Scim
             Some(other) => {
                 return Err(ScimError::invalid_value(format!(
                     "without a 'path', 'value' must be an object of attributes, got {}",
-                    json_type(other)
+                    json_kind(other)
                 )));
             }
             None => {
@@ -314,7 +315,7 @@ fn apply_schema(
         (_, other) => Err(ScimError::invalid_value(format!(
             "the value for '{}' must be an object of its attributes, got {}",
             schema.id,
-            other.map_or("nothing", json_type)
+            other.map_or("nothing", json_kind)
         ))),
     }
 }

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::ScimError;
+use crate::errors::json_kind;
 use super::filter::AttrPath;
 use super::schema::{self, Attr, AttrType, Mutability, ResourceKind, Returned, Schema};
 
@@ -116,17 +117,6 @@ pub fn get_attr<'a>(
 // ---------------------------------------------------------------------------
 // Coercion
 
-/// "a string", "an object", ... for error messages.
-pub fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
 
 /// Checks and converts a value for `attr` (named `label` in errors).
 /// `Ok(None)` means "no value" (null, or an empty manager id): remove it.
@@ -157,7 +147,7 @@ pub fn coerce_value(attr: &Attr, v: &Value, label: &str) -> Result<Option<Value>
 /// Like [`coerce_value`] for one value (one element of a multi-valued attribute).
 pub fn coerce_element(attr: &Attr, v: &Value, label: &str) -> Result<Option<Value>, ScimError> {
     let bad = |what: &str| {
-        ScimError::invalid_value(format!("'{label}' must be {what}, got {}", json_type(v)))
+        ScimError::invalid_value(format!("'{label}' must be {what}, got {}", json_kind(v)))
     };
     match (attr.ty, v) {
         (_, Value::Null) => Ok(None),
@@ -364,7 +354,7 @@ pub fn check_required(kind: ResourceKind, map: &Object, in_patch: bool) -> Resul
                     return Err(ScimError::invalid_value(format!(
                         "'{}' must be a string, got {}",
                         attr.name,
-                        json_type(other)
+                        json_kind(other)
                     )));
                 }
             }
@@ -445,7 +435,7 @@ pub fn normalize(kind: ResourceKind, input: &Value) -> Result<Value, ScimError> 
         ScimError::invalid_syntax(format!(
             "the {} must be a JSON object, got {}",
             kind.name(),
-            json_type(input)
+            json_kind(input)
         ))
     })?;
     let mut out = Object::new();
@@ -479,7 +469,7 @@ pub fn normalize(kind: ResourceKind, input: &Value) -> Result<Value, ScimError> 
                     return Err(ScimError::invalid_value(format!(
                         "'{}' must be an object of that schema's attributes, got {}",
                         schema.id,
-                        json_type(other)
+                        json_kind(other)
                     )));
                 }
             }

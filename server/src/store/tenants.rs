@@ -53,38 +53,29 @@ pub async fn tenant_list(db: &Db) -> Result<Vec<Tenant>, StoreError> {
     with_conn!(db, |conn| Ok(t::table.order(t::id).select(Tenant::as_select()).load(conn).await?))
 }
 
+/// Sets one tenant setting (`$assignment`, a column's `.eq(..)`) by slug.
+macro_rules! tenant_set {
+    ($db:expr, $slug:expr, $assignment:expr) => {
+        write_conn!($db, |conn| {
+            Ok(diesel::update(t::table.filter(t::slug.eq($slug)))
+                .set($assignment)
+                .returning(Tenant::as_returning())
+                .get_result(conn)
+                .await
+                .optional()?)
+        })
+        .found()
+    };
+}
+
 pub async fn tenant_set_plan(db: &Db, slug: &str, plan: &str) -> Result<Tenant, StoreError> {
-    write_conn!(db, |conn| {
-        Ok(diesel::update(t::table.filter(t::slug.eq(slug)))
-            .set(t::plan.eq(plan))
-            .returning(Tenant::as_returning())
-            .get_result(conn)
-            .await
-            .optional()?)
-    })
-    .found()
+    tenant_set!(db, slug, t::plan.eq(plan))
 }
 
 pub async fn tenant_set_cors(db: &Db, slug: &str, origins: Vec<String>) -> Result<Tenant, StoreError> {
-    write_conn!(db, |conn| {
-        Ok(diesel::update(t::table.filter(t::slug.eq(slug)))
-            .set(t::cors_allowed_origins.eq(Json(origins)))
-            .returning(Tenant::as_returning())
-            .get_result(conn)
-            .await
-            .optional()?)
-    })
-    .found()
+    tenant_set!(db, slug, t::cors_allowed_origins.eq(Json(origins.clone())))
 }
 
 pub async fn tenant_set_scim(db: &Db, slug: &str, enabled: bool) -> Result<Tenant, StoreError> {
-    write_conn!(db, |conn| {
-        Ok(diesel::update(t::table.filter(t::slug.eq(slug)))
-            .set(t::scim_enabled.eq(enabled))
-            .returning(Tenant::as_returning())
-            .get_result(conn)
-            .await
-            .optional()?)
-    })
-    .found()
+    tenant_set!(db, slug, t::scim_enabled.eq(enabled))
 }

@@ -24,6 +24,8 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
+use crate::errors::json_kind;
+
 /// Why a statement is refused: a JSON-pointer-ish path to the offending
 /// member (e.g. "actor.mbox", "object.definition.name",
 /// "context.contextActivities.parent[0].id", or "" for the whole statement)
@@ -223,7 +225,7 @@ pub fn statement(v: &Value) -> Result<(), Invalid> {
     let Some(m) = v.as_object() else {
         return fail(
             "",
-            format!("a Statement must be a JSON object, not {}", describe(v)),
+            format!("a Statement must be a JSON object, not {}", json_kind(v)),
         );
     };
     // Data 2.2.s4.b1.b1: no null values, except inside extensions.
@@ -336,7 +338,7 @@ fn agent(v: &Value, path: &str, role: Role) -> Check<Kind> {
             None => {
                 return fail(
                     &at(path, "objectType"),
-                    format!("must be a string, not {}", describe(t)),
+                    format!("must be a string, not {}", json_kind(t)),
                 );
             }
         },
@@ -722,7 +724,7 @@ fn result(v: &Value, path: &str) -> Check {
             && !b.is_boolean() {
                 return fail(
                     &at(path, key),
-                    format!("must be a boolean (true or false), not {}", describe(b)),
+                    format!("must be a boolean (true or false), not {}", json_kind(b)),
                 );
             }
     }
@@ -877,7 +879,7 @@ fn context_activities(v: &Value, path: &str) -> Check {
                     &p,
                     format!(
                         "must be an Activity or an array of Activities, not {}",
-                        describe(x)
+                        json_kind(x)
                     ),
                 );
             }
@@ -922,7 +924,7 @@ fn attachments(v: &Value, path: &str) -> Check {
                 &at(&p, "length"),
                 format!(
                     "must be a non-negative integer (the attachment's size in octets), not {}",
-                    describe(length)
+                    json_kind(length)
                 ),
             );
         }
@@ -1047,7 +1049,7 @@ fn number(v: &Value, path: &str) -> Check<f64> {
             Some(x) => Ok(x),
             None => fail(path, "must be a number that fits a 64-bit float"),
         },
-        _ => fail(path, format!("must be a number, not {}", describe(v))),
+        _ => fail(path, format!("must be a number, not {}", json_kind(v))),
     }
 }
 
@@ -1074,23 +1076,12 @@ fn nth(path: &str, i: usize) -> String {
     format!("{path}[{i}]")
 }
 
-fn describe(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 fn as_object<'a>(v: &'a Value, path: &str, what: &str) -> Check<&'a Map<String, Value>> {
     match v.as_object() {
         Some(m) => Ok(m),
         None => fail(
             path,
-            format!("must be {what} (a JSON object), not {}", describe(v)),
+            format!("must be {what} (a JSON object), not {}", json_kind(v)),
         ),
     }
 }
@@ -1098,14 +1089,14 @@ fn as_object<'a>(v: &'a Value, path: &str, what: &str) -> Check<&'a Map<String, 
 fn as_array<'a>(v: &'a Value, path: &str, what: &str) -> Check<&'a Vec<Value>> {
     match v.as_array() {
         Some(list) => Ok(list),
-        None => fail(path, format!("must be {what}, not {}", describe(v))),
+        None => fail(path, format!("must be {what}, not {}", json_kind(v))),
     }
 }
 
 fn as_str<'a>(v: &'a Value, path: &str) -> Check<&'a str> {
     match v.as_str() {
         Some(s) => Ok(s),
-        None => fail(path, format!("must be a string, not {}", describe(v))),
+        None => fail(path, format!("must be a string, not {}", json_kind(v))),
     }
 }
 
