@@ -355,6 +355,7 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
         }
         let form = error_form_tokens(*form);
         let mut args = quote!();
+        let struct_name_of_path = format_ident!("Route{}Path", i);
         if !path_params.is_empty() {
             // every variable as a string, so that any value reaches the 405
             // rather than failing to parse first
@@ -371,13 +372,28 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
             args = quote!(, _path: crate::support::ApiPath<#struct_name>);
         }
         let allow = methods.join(", ");
+        // a preflight of a folded literal path arrives here: it answers the
+        // literal path's methods
+        let folded_allows = ops.iter().filter_map(|o| o.fold.as_ref().filter(|f| f.route_path == *path).map(|f| (o, f))).map(|(o, f)| {
+            let var = field_ident(&f.variable);
+            let literal = &f.literal;
+            let literal_allow = allow_header(ops, &o.path);
+            quote!(if matches!(&path, Ok(p) if p.#var == #literal) { #literal_allow } else)
+        });
         let options_fn = format_ident!("route_{}_options", i);
+        let (args, bind) = if served_by_folds.is_empty() {
+            (args, quote!())
+        } else {
+            (quote!(, path_vars: crate::support::ApiPath<#struct_name_of_path>), quote!(let path = path_vars.into_inner();))
+        };
         endpoints.push(quote! {
             #[endpoint { method = OPTIONS, path = #path, unpublished = true }]
             async fn #options_fn(
                 rqctx: dropshot::RequestContext<Self::Context> #args
             ) -> Result<http::Response<dropshot::Body>, crate::support::ApiError> {
-                Ok(crate::support::preflight(&rqctx, #allow).await)
+                #bind
+                let allow = #(#folded_allows)* { #allow };
+                Ok(crate::support::preflight(&rqctx, allow).await)
             }
         });
         let alternate_post = alternates.contains_key(path);
