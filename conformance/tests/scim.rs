@@ -320,3 +320,59 @@ async fn the_generated_client_provisions_a_member_and_a_group() {
         assert_eq!(ts.get(Some(&key), &format!("/api/v1/users/{id}")).await.body["data"]["status"], "deactivated");
     }
 }
+
+/// A group an identity provider provisioned is granted courses through the
+/// mobieusLearn cohort grant (its active members, at the time of the grant).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provisioned_group_is_granted_courses() {
+    use mobieus_api::types;
+    for backend in backends() {
+        let ts = TestServer::start(&backend).await;
+        let (token, key) = provisioned(&ts, "acme").await;
+        let mut ids = vec![];
+        for name in ["ann@idp.test", "ben@idp.test", "cat@idp.test"] {
+            let r = scim(&ts, &token, reqwest::Method::POST, "/Users", Some(json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name }))).await;
+            assert_eq!(r.status, 201, "{}", r.text);
+            ids.push(r.body["id"].as_str().unwrap().to_owned());
+        }
+        let group = scim(&ts, &token, reqwest::Method::POST, "/Groups", Some(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Onboarding", "members": [{ "value": ids[0] }, { "value": ids[1] }, { "value": ids[2] }] }))).await;
+        let gid = group.body["id"].as_str().unwrap().to_owned();
+        // ben is deactivated the way Entra ID does it: he stays in the group, but is granted nothing
+        let off = scim(&ts, &token, reqwest::Method::PATCH, &format!("/Users/{}", ids[1]), Some(json!({ "schemas": [PATCH], "Operations": [{ "op": "Replace", "path": "active", "value": "False" }] }))).await;
+        assert_eq!(off.body["active"], false, "{}", off.text);
+        let (course, ..) = ts.course_with(&key, "Onboarding", &[json!({ "kind": "video", "title": "Welcome", "video": { "url": "https://videos.example.org/a.mp4", "duration_seconds": 60 } })]).await;
+        assert_eq!(ts.post(Some(&key), &format!("/api/v1/learn/courses/{course}/publish"), &json!({}), None).await.status, 200);
+
+        let c = ts.client(&key);
+        let granted = c
+            .grant_learn_cohorts()
+            .body(types::CohortGrant::builder().group_ids(Some(vec![gid.parse().unwrap()])).course_ids(vec![course]))
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .data;
+        assert_eq!((granted.enrolled, granted.already_enrolled, granted.learners, granted.courses), (2, 0, 2, 1));
+        let enrolled: Vec<String> = ts.get(Some(&key), &format!("/api/v1/learn/enrollments?course={course}")).await.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["user_id"].as_i64().unwrap().to_string())
+            .collect();
+        assert_eq!(enrolled.len(), 2);
+        assert!(enrolled.contains(&ids[0]) && enrolled.contains(&ids[2]) && !enrolled.contains(&ids[1]), "{enrolled:?}");
+        // again: nothing new
+        let again = ts.post(Some(&key), "/api/v1/learn/cohorts/grant", &json!({ "group_ids": [gid], "course_ids": [course] }), None).await;
+        assert_eq!((again.body["data"]["enrolled"].as_i64(), again.body["data"]["already_enrolled"].as_i64()), (Some(0), Some(2)), "{}", again.text);
+        // an unknown group, another tenant's group, and an id that is no group's
+        let unknown = ts.post(Some(&key), "/api/v1/learn/cohorts/grant", &json!({ "group_ids": ["g999999"], "course_ids": [course] }), None).await;
+        unknown.assert_error(422, "validation_failed");
+        assert_eq!(unknown.body["error"]["extra"]["fields"][0]["field"], "group_ids", "{}", unknown.text);
+        let (beta_token, _) = provisioned(&ts, "beta").await;
+        let beta_group = scim(&ts, &beta_token, reqwest::Method::POST, "/Groups", Some(json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Beta" }))).await;
+        let foreign = ts.post(Some(&key), "/api/v1/learn/cohorts/grant", &json!({ "group_ids": [beta_group.body["id"]], "course_ids": [course] }), None).await;
+        foreign.assert_error(422, "validation_failed");
+        ts.post(Some(&key), "/api/v1/learn/cohorts/grant", &json!({ "group_ids": [ids[0]], "course_ids": [course] }), None).await.assert_error(422, "validation_failed");
+    }
+}

@@ -266,7 +266,7 @@ async fn seed_learn(db: &Db, tenant: i64, user_ids: &[i64]) -> Result<(), StoreE
     use crate::store::learn::activities::{activity_create, NewActivity};
     use crate::store::learn::attempts::{attempt_start, attempt_submit};
     use crate::store::learn::certificates::template_create;
-    use crate::store::learn::cohorts::{cohort_add_members, cohort_create, cohort_grant};
+    use crate::store::learn::cohorts::{cohort_add_members, cohort_create, cohort_grant, Grantees};
     use crate::store::learn::courses::{course_create, course_publish};
     use crate::store::learn::enrollments::{activity_mark_done, enrollment_create};
     use crate::store::learn::activities::{Content, Link};
@@ -414,7 +414,7 @@ async fn seed_learn(db: &Db, tenant: i64, user_ids: &[i64]) -> Result<(), StoreE
     // a cohort of newcomers, granted the course
     let cohort = cohort_create(db, tenant, "Newcomers, June", Some("Members who joined in June."), None).await?;
     cohort_add_members(db, tenant, cohort.id, &user_ids[10..16]).await?;
-    cohort_grant(db, tenant, &[cohort.id], &[], &[course.id]).await?;
+    cohort_grant(db, tenant, Grantees { cohorts: &[cohort.id], groups: &[], users: &[] }, &[course.id]).await?;
     Ok(())
 }
 

@@ -428,9 +428,12 @@ const ENTERPRISE_ATTRS: &[Attr] = &[
 ];
 
 const MEMBER_SUBS: &[Attr] = &[
+    // required: a member without a value is refused (RFC 7643 §4.2 has
+    // the provider say so here)
     string("value", "Identifier of the member of this Group.")
         .exact()
-        .immutable(),
+        .immutable()
+        .req(),
     reference(
         "$ref",
         &["User"],

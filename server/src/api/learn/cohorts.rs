@@ -13,7 +13,7 @@ use crate::app::AppContext;
 use crate::errors::store_error;
 use crate::store::learn::cohorts::{
     cohort_add_members, cohort_create, cohort_delete, cohort_get, cohort_grant, cohort_list, cohort_members, cohort_remove_members, cohort_update,
-    CohortChanges, CohortWithCount, Membership,
+    CohortChanges, CohortWithCount, Grantees, Membership,
 };
 
 fn cohort_out(c: CohortWithCount) -> types::Cohort {
@@ -55,10 +55,17 @@ impl LearnCohortsService for AppContext {
 
     async fn grant_learn_cohorts(call: &Call<'_, Self>, _headers: GrantLearnCohortsHeaders, body: types::CohortGrant) -> Result<types::CohortGrantEnvelope, ApiError> {
         let (cohorts, users) = (body.cohort_ids.unwrap_or_default(), body.user_ids.unwrap_or_default());
-        if cohorts.is_empty() && users.is_empty() {
-            return Err(ApiError::validation(vec![FieldProblem { field: "cohort_ids".into(), problem: "name at least one cohort or user".into() }]));
+        let groups: Vec<i64> = body
+            .group_ids
+            .unwrap_or_default()
+            .iter()
+            .map(|g| crate::api::scim::group_row_id(g).ok_or_else(|| ApiError::validation(vec![FieldProblem { field: "group_ids".into(), problem: format!("`{}` is no SCIM group id", &**g) }])))
+            .collect::<Result<_, _>>()?;
+        if cohorts.is_empty() && users.is_empty() && groups.is_empty() {
+            return Err(ApiError::validation(vec![FieldProblem { field: "cohort_ids".into(), problem: "name at least one cohort, group or user".into() }]));
         }
-        let g = cohort_grant(&call.context().db, call.principal.tenant_id, &cohorts, &users, &body.course_ids).await.map_err(store_error("cohort"))?;
+        let grantees = Grantees { cohorts: &cohorts, groups: &groups, users: &users };
+        let g = cohort_grant(&call.context().db, call.principal.tenant_id, grantees, &body.course_ids).await.map_err(store_error("cohort"))?;
         Ok(types::CohortGrantEnvelope {
             data: types::CohortGrantResult { enrolled: g.enrolled, already_enrolled: g.already_enrolled, learners: g.learners, courses: g.courses },
             next_cursor: None,

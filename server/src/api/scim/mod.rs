@@ -68,6 +68,12 @@ fn row_id(kind: ResourceKind, id: &str) -> Option<i64> {
     digits?.parse::<i64>().ok().filter(|n| *n > 0)
 }
 
+/// The group a SCIM Group id (`g12`) names, if it names one: how other
+/// surfaces (the cohort grant) take a provisioned group.
+pub fn group_row_id(id: &str) -> Option<i64> {
+    row_id(ResourceKind::Group, id)
+}
+
 /// [`row_id`], or 404 for an id naming no resource of `kind`.
 fn resource_id(kind: ResourceKind, id: &str) -> Result<i64, ApiError> {
     row_id(kind, id).ok_or_else(|| not_found(kind, id))

@@ -44,7 +44,8 @@ impl ScimServiceProviderService for AppContext {
         let base = base_url(call);
         let body = json!({
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-            "documentationUri": "/api/docs",
+            // an absolute URL (RFC 7643 §5: HTTP-addressable)
+            "documentationUri": format!("{}/api/docs", base.trim_end_matches("/scim/v2")),
             "patch": { "supported": true },
             "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
             "filter": { "supported": true, "maxResults": MAX_RESULTS },

@@ -8,7 +8,10 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::json;
 
-use crate::db::schema::{learn_cohort_members as cm, learn_cohorts as co, learn_courses as c, learn_enrollments as en, users as u};
+use crate::db::schema::{
+    learn_cohort_members as cm, learn_cohorts as co, learn_courses as c, learn_enrollments as en, user_group_members as ugm, user_groups as ug, users as u,
+};
+use crate::store::scim::users::DEACTIVATED;
 use crate::db::{Db, StoreError, Ts};
 use crate::store::events::NewEvent;
 use crate::store::learn::courses::PUBLISHED;
@@ -199,6 +202,15 @@ macro_rules! check_users {
     }};
 }
 
+/// Who a grant enrolls: cohorts' members, SCIM groups' active members, and
+/// users by id.
+#[derive(Debug, Clone, Copy)]
+pub struct Grantees<'a> {
+    pub cohorts: &'a [i64],
+    pub groups: &'a [i64],
+    pub users: &'a [i64],
+}
+
 /// Touches the cohort and takes its row lock (membership changes to one
 /// cohort queue on it); `NotFound` when it is not the tenant's.
 macro_rules! cohort_lock {
@@ -256,10 +268,9 @@ pub async fn cohort_remove_members(db: &Db, tenant: i64, id: i64, users: &[i64])
 /// Enrolls every member of the cohorts and every listed user into every
 /// listed course, in one transaction: all or nothing. Only published
 /// courses; an unknown cohort, user or course refuses the whole grant.
-pub async fn cohort_grant(db: &Db, tenant: i64, cohorts: &[i64], users: &[i64], courses: &[i64]) -> Result<Granted, StoreError> {
-    let cohorts: Vec<i64> = cohorts.iter().copied().collect::<BTreeSet<_>>().into_iter().collect();
-    let courses: Vec<i64> = courses.iter().copied().collect::<BTreeSet<_>>().into_iter().collect();
-    let users: Vec<i64> = users.iter().copied().collect::<BTreeSet<_>>().into_iter().collect();
+pub async fn cohort_grant(db: &Db, tenant: i64, grantees: Grantees<'_>, courses: &[i64]) -> Result<Granted, StoreError> {
+    let unique = |ids: &[i64]| -> Vec<i64> { ids.iter().copied().collect::<BTreeSet<_>>().into_iter().collect() };
+    let (cohorts, groups, users, courses) = (unique(grantees.cohorts), unique(grantees.groups), unique(grantees.users), unique(courses));
     let now = Ts::now();
     write_tx!(db, |conn| {
         let found: Vec<(i64, String)> = c::table.filter(c::tenant_id.eq(tenant).and(c::id.eq_any(&courses))).select((c::id, c::status)).load(conn).await?;
@@ -279,10 +290,22 @@ pub async fn cohort_grant(db: &Db, tenant: i64, cohorts: &[i64], users: &[i64], 
         if !unknown.is_empty() {
             return Err(StoreError::invalid("cohort_ids", format!("no such cohort: {}", unknown.join(", "))));
         }
+        let known: Vec<i64> = ug::table.filter(ug::tenant_id.eq(tenant).and(ug::id.eq_any(&groups))).select(ug::id).load(conn).await?;
+        let unknown: Vec<String> = groups.iter().filter(|id| !known.contains(id)).map(|id| format!("g{id}")).collect();
+        if !unknown.is_empty() {
+            return Err(StoreError::invalid("group_ids", format!("no such group: {}", unknown.join(", "))));
+        }
         check_users!(conn, tenant, &users, "user_ids");
         let mut learners: BTreeSet<i64> = users.iter().copied().collect();
         let members: Vec<i64> = cm::table.filter(cm::tenant_id.eq(tenant).and(cm::cohort_id.eq_any(&cohorts))).select(cm::user_id).load(conn).await?;
         learners.extend(members);
+        let group_members: Vec<i64> = ugm::table
+            .inner_join(u::table.on(u::tenant_id.eq(ugm::tenant_id).and(u::id.eq(ugm::user_id))))
+            .filter(ugm::tenant_id.eq(tenant).and(ugm::group_id.eq_any(&groups)).and(u::status.ne(DEACTIVATED)))
+            .select(ugm::user_id)
+            .load(conn)
+            .await?;
+        learners.extend(group_members);
         let (mut enrolled, mut already) = (0, 0);
         for course in &courses {
             let existing: Vec<(i64, String)> = en::table
