@@ -203,13 +203,21 @@ pub fn check(api: &OpenAPI) -> Result<Vec<Operation>, Vec<SpecError>> {
                     match resp.content.get("application/json") {
                         Some(mt) => match mt.schema.as_ref().and_then(ref_name) {
                             Some(schema) => {
-                                if !is_envelope(api, &schema) {
+                                let variants = if is_envelope(api, &schema) {
+                                    Vec::new()
+                                } else if let Some(variants) = answer_variants(api, &schema) {
+                                    variants
+                                } else {
                                     errors.push(SpecError::new(
                                         &label,
-                                        format!("success schema {schema} is not an envelope: it needs required `data` and `request_id` (a string)"),
+                                        format!(
+                                            "success schema {schema} is not an envelope: it needs required `data` and `request_id` (a string), \
+                                             or to be a `oneOf` of answers with required `ok` (a boolean) and `request_id`"
+                                        ),
                                     ));
-                                }
-                                Some(SuccessSpec::Json { status: *status, schema })
+                                    Vec::new()
+                                };
+                                Some(SuccessSpec::Json { status: *status, schema, variants })
                             }
                             None => {
                                 errors.push(SpecError::new(&label, "a JSON success response must $ref a named schema"));
@@ -406,6 +414,31 @@ fn is_envelope(api: &OpenAPI, name: &str) -> bool {
         Some(ReferenceOr::Item(p)) if matches!(p.schema_kind, openapiv3::SchemaKind::Type(openapiv3::Type::String(_)))
     );
     required("data") && required("request_id") && request_id_is_string
+}
+
+/// The member type names of an answer union: a `oneOf` of `$ref`s, each an
+/// object with a required boolean `ok` and a required string `request_id`
+/// (`{"ok": true, ...}` or `{"ok": false, "error": ...}`, the form the AI
+/// assists answer in, as CONTRACT.md allows).
+fn answer_variants(api: &OpenAPI, name: &str) -> Option<Vec<String>> {
+    let schemas = &api.components.as_ref()?.schemas;
+    let Some(ReferenceOr::Item(schema)) = schemas.get(name) else { return None };
+    let openapiv3::SchemaKind::OneOf { one_of } = &schema.schema_kind else { return None };
+    let names: Vec<String> = one_of.iter().map(ref_name).collect::<Option<_>>()?;
+    let is_answer = |n: &String| {
+        let Some(ReferenceOr::Item(s)) = schemas.get(n) else { return false };
+        let openapiv3::SchemaKind::Type(openapiv3::Type::Object(obj)) = &s.schema_kind else { return false };
+        let typed = |f: &str, boolean: bool| {
+            obj.required.iter().any(|r| r == f)
+                && matches!(obj.properties.get(f), Some(ReferenceOr::Item(p)) if match &p.schema_kind {
+                    openapiv3::SchemaKind::Type(openapiv3::Type::Boolean(_)) => boolean,
+                    openapiv3::SchemaKind::Type(openapiv3::Type::String(_)) => !boolean,
+                    _ => false,
+                })
+        };
+        typed("ok", true) && typed("request_id", false)
+    };
+    (names.len() >= 2 && names.iter().all(is_answer)).then_some(names)
 }
 
 fn resolve_response<'a>(api: &'a OpenAPI, r: &'a ReferenceOr<Response>) -> Option<&'a Response> {

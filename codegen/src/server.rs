@@ -130,8 +130,8 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
         };
 
         let (reply_ty, service_ret, finish) = match &op.success {
-            SuccessSpec::Json { status, schema } => {
-                envelopes.insert(schema.clone());
+            SuccessSpec::Json { status, schema, variants } => {
+                envelopes.insert((schema.clone(), !variants.is_empty()));
                 let t = format_ident!("{}", schema);
                 let reply = match status {
                     201 => quote!(dropshot::HttpResponseCreated<crate::types::#t>),
@@ -424,12 +424,31 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
             }
         }
     });
-    let envelope_impls = envelopes.iter().map(|name| {
+    let envelope_impls = envelopes.iter().map(|(name, union)| {
         let t = format_ident!("{}", name);
+        if !union {
+            return quote! {
+                impl crate::support::Envelope for crate::types::#t {
+                    fn set_request_id(&mut self, request_id: String) {
+                        self.request_id = request_id;
+                    }
+                }
+            };
+        }
+        // An answer union: every member carries `request_id`, but typify
+        // names the variants (it shortens the member types' names), so it
+        // is set through the JSON form, where it is one field whatever the
+        // variant. The members' required fields tell them apart, so the
+        // value reads back as the same variant.
         quote! {
             impl crate::support::Envelope for crate::types::#t {
                 fn set_request_id(&mut self, request_id: String) {
-                    self.request_id = request_id;
+                    if let Ok(mut json) = serde_json::to_value(&*self) {
+                        json["request_id"] = serde_json::Value::String(request_id);
+                        if let Ok(answer) = serde_json::from_value(json) {
+                            *self = answer;
+                        }
+                    }
                 }
             }
         }

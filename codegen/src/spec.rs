@@ -52,8 +52,10 @@ pub enum BodySpec {
 /// How the success response is produced.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SuccessSpec {
-    /// JSON body of the named generated type (the envelope).
-    Json { status: u16, schema: String },
+    /// JSON body of the named generated type: the envelope, or (with
+    /// `variants`, the `oneOf` members' type names) an answer that is one of
+    /// several `ok`-flagged shapes (the AI assists' documented exception).
+    Json { status: u16, schema: String, variants: Vec<String> },
     /// Anything else (YAML, HTML, bytes, event streams): the handler builds it.
     Raw { status: u16 },
 }

@@ -23,6 +23,8 @@ pub struct AppContext {
     pub scim_tokens: ScimTokens,
     pub limiter: Arc<RateLimiter>,
     pub cursors: CursorCodec,
+    /// mobieusAI's HTTP client, timeout and master key.
+    pub ai: crate::ai::AiRuntime,
     /// Set by `shutdown`: event streams end and delivery workers stop (they
     /// also stop when it is dropped with the server).
     stop: tokio::sync::watch::Sender<bool>,
@@ -43,6 +45,7 @@ impl AppContext {
             scim_tokens: KeyCache::new(config.key_cache_ttl),
             limiter: Arc::new(RateLimiter::new(config.rate_limit_reconcile)),
             cursors: CursorCodec::new(cursor_key.as_bytes()),
+            ai: crate::ai::AiRuntime::new(&config.ai),
             stop: tokio::sync::watch::channel(false).0,
             config: Arc::new(config),
             db,

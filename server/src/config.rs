@@ -27,6 +27,9 @@ pub struct ServerConfig {
     /// events other processes wrote (this process's writes wake it at once).
     pub stream_heartbeat: Duration,
     pub stream_poll: Duration,
+    /// mobieusAI: the provider call timeout, Anthropic's base URL, the master
+    /// key that seals tenants' provider keys.
+    pub ai: crate::ai::AiConfig,
 }
 
 impl ServerConfig {
@@ -51,6 +54,7 @@ impl ServerConfig {
             webhooks: crate::webhooks::WebhookSettings::default(),
             stream_heartbeat: Duration::from_secs(15),
             stream_poll: Duration::from_millis(500),
+            ai: crate::ai::AiConfig::default(),
         }
     }
 }

@@ -96,6 +96,7 @@ pub async fn seed_demo(db: &Db) -> Result<DemoSeed, StoreError> {
         seed_learn(db, tenant.id, &user_ids).await?;
         seed_know(db, tenant.id).await?;
         seed_scim(db, &tenant.slug, tenant.id, &user_ids).await?;
+        seed_ai(db, tenant.id).await?;
     }
     let (key, secret) = key_create(
         db,
@@ -526,6 +527,14 @@ async fn seed_know(db: &Db, tenant: i64) -> Result<(), StoreError> {
     )
     .await?;
     Ok(())
+}
+
+/// mobieusAI settings pointing nowhere: every hook on, the default provider
+/// and model, no key, so every hook answers `no_key` until an operator sets
+/// one (`mobieus-server ai set-key`, README).
+async fn seed_ai(db: &Db, tenant: i64) -> Result<(), StoreError> {
+    let all: Vec<&str> = crate::ai::Hook::ALL.iter().map(|h| h.name()).collect();
+    crate::store::ai::settings::ai_settings_change(db, tenant, move |s| s.enabled_hooks = all.join(",")).await.map(drop)
 }
 
 /// SCIM on, and two groups of members (as an identity provider would have

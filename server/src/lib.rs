@@ -2,6 +2,7 @@
 //! diesel-async on SQLite or PostgreSQL, plus the admin commands.
 
 pub mod admin;
+pub mod ai;
 pub mod api;
 pub mod app;
 pub mod config;

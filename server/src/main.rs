@@ -76,10 +76,77 @@ enum Command {
         #[command(subcommand)]
         command: ScimCommand,
     },
+    /// mobieusAI: a tenant's model provider, key, hooks, caps, and usage.
+    Ai {
+        #[command(subcommand)]
+        command: AiCommand,
+    },
     /// Maintained list counts (`total_count`).
     Counts {
         #[command(subcommand)]
         command: CountsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AiCommand {
+    /// Show a tenant's AI settings (never the key).
+    Show {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Store the tenant's provider key, encrypted with MOBIEUS_MASTER_KEY (`-` reads it from stdin).
+    SetKey {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        key: String,
+    },
+    /// Forget the tenant's provider key.
+    ClearKey {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Choose the provider: `anthropic` or `openai-compatible` (which needs --base-url).
+    SetProvider {
+        #[arg(long)]
+        tenant: String,
+        provider: String,
+        #[arg(long)]
+        base_url: Option<String>,
+        #[arg(long)]
+        model: Option<String>,
+    },
+    /// Turn hooks on: `all`, or names separated by commas (summary,sentiment,...).
+    Enable {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        hooks: String,
+    },
+    /// Turn hooks off.
+    Disable {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        hooks: String,
+    },
+    /// Cap the tokens of a calendar month (`none`: no cap) and the calls per minute.
+    SetCap {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        monthly_tokens: Option<String>,
+        #[arg(long)]
+        per_minute: Option<i32>,
+    },
+    /// A month's usage per hook and outcome (this month by default).
+    Usage {
+        #[arg(long)]
+        tenant: String,
+        /// YYYY-MM
+        #[arg(long)]
+        month: Option<String>,
     },
 }
 
@@ -235,6 +302,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             config.max_connections = (*db_connections).max(1);
             config.base_domain = base_domain.clone();
             config.allow_private_webhooks = *allow_private_webhooks;
+            config.ai = mobieus_server::ai::AiConfig::from_env()?;
             let ctx = AppContext::new(config).await.map_err(|e| e.to_string())?;
             let seed = if *demo { Some(seed_demo(&ctx.db).await.map_err(|e| e.to_string())?) } else { None };
             let server = mobieus_server::serve(ctx)?;
@@ -267,6 +335,32 @@ async fn run(cli: Cli) -> Result<(), String> {
                 TenantCommand::SetPlan { slug, plan } => out(admin::tenant_set_plan_cmd(&db, slug, plan).await),
                 TenantCommand::SetCors { slug, origins } => out(admin::tenant_set_cors_cmd(&db, slug, origins.clone()).await),
                 TenantCommand::List => out(admin::tenant_list_cmd(&db).await),
+            }
+        }
+        Command::Ai { command } => {
+            use mobieus_server::admin::ai;
+            let db = connect().await?;
+            match command {
+                AiCommand::Show { tenant } => out(ai::ai_show_cmd(&db, tenant).await),
+                AiCommand::SetKey { tenant, key } => {
+                    let master = mobieus_server::ai::sealed::MasterKey::from_env().map_err(|e| format!("{}: {e}", mobieus_server::ai::sealed::MASTER_KEY_VAR))?;
+                    let key = if key == "-" {
+                        let mut k = String::new();
+                        std::io::Read::read_to_string(&mut std::io::stdin(), &mut k).map_err(|e| e.to_string())?;
+                        k
+                    } else {
+                        key.clone()
+                    };
+                    out(ai::ai_set_key_cmd(&db, tenant, &key, master.as_ref()).await)
+                }
+                AiCommand::ClearKey { tenant } => out(ai::ai_clear_key_cmd(&db, tenant).await),
+                AiCommand::SetProvider { tenant, provider, base_url, model } => {
+                    out(ai::ai_set_provider_cmd(&db, tenant, provider, base_url.as_deref(), model.as_deref()).await)
+                }
+                AiCommand::Enable { tenant, hooks } => out(ai::ai_hooks_cmd(&db, tenant, hooks, true).await),
+                AiCommand::Disable { tenant, hooks } => out(ai::ai_hooks_cmd(&db, tenant, hooks, false).await),
+                AiCommand::SetCap { tenant, monthly_tokens, per_minute } => out(ai::ai_set_cap_cmd(&db, tenant, monthly_tokens.as_deref(), *per_minute).await),
+                AiCommand::Usage { tenant, month } => out(ai::ai_usage_cmd(&db, tenant, month.as_deref()).await),
             }
         }
         Command::Counts { command: CountsCommand::Verify } => {

@@ -892,6 +892,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    ai_settings (tenant_id) {
+        tenant_id -> BigInt,
+        provider -> Text,
+        base_url -> Nullable<Text>,
+        model -> Nullable<Text>,
+        sealed_key -> Nullable<Text>,
+        enabled_hooks -> Text,
+        monthly_token_cap -> Nullable<BigInt>,
+        per_minute -> Integer,
+        updated_at -> UtcTs,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::UtcTs;
+    ai_feature_usage (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        hook -> Text,
+        provider -> Nullable<Text>,
+        model -> Nullable<Text>,
+        prompt_tokens -> Integer,
+        completion_tokens -> Integer,
+        latency_ms -> Integer,
+        outcome -> Text,
+        reason -> Nullable<Text>,
+        called -> Bool,
+        request_id -> Text,
+        created_at -> UtcTs,
+    }
+}
+
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::joinable!(scim_tokens -> tenants (tenant_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -904,7 +940,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     learn_certificates, learn_cohorts, learn_cohort_members, learn_scorm_packages, learn_scorm_results, learn_live_sessions,
     learn_live_attendance, learn_xapi_statements, learn_xapi_agents, learn_xapi_activities,
     learn_xapi_documents, learn_xapi_attachments, learn_xapi_statement_targets, know_pages, know_revisions, scim_tokens,
-    user_groups, user_group_members,
+    user_groups, user_group_members, ai_settings, ai_feature_usage,
 );
 
 // progress counts group done activities by enrollment and by `required`

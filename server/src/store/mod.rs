@@ -1,6 +1,7 @@
 //! Queries, one file per resource family, no HTTP types. Every query on a
 //! tenant table filters by `tenant_id` first.
 
+pub mod ai;
 pub mod api_keys;
 pub mod counts;
 pub mod events;

@@ -1,8 +1,10 @@
 //! Fresh databases for tests (each test its own, as crates.io does), used by
 //! this crate's tests and the conformance suite.
 
+mod model_stand_in;
 mod receiver;
 
+pub use model_stand_in::{ModelStandIn, Scripted, Seen};
 pub use receiver::{Received, Receiver};
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};

@@ -1,5 +1,6 @@
 //! mobieusHelp's handlers, one file per resource family.
 
+mod ai;
 mod audit;
 mod canned;
 mod directory;

@@ -161,3 +161,5 @@ pub async fn counts_verify_cmd(db: &Db) -> Result<Value, AdminError> {
         .collect();
     Err(AdminError::Invalid(format!("maintained counts differ from the rows:\n{}", lines.join("\n"))))
 }
+
+pub mod ai;

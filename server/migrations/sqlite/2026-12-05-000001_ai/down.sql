@@ -1,0 +1,2 @@
+DROP TABLE ai_feature_usage;
+DROP TABLE ai_settings;
