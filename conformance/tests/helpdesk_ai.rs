@@ -314,8 +314,10 @@ async fn ticket_refusals(ts: &TestServer, model: &ModelStandIn, _tenant: i64, ke
     let merged_ref = merged.body["data"]["reference"].as_str().unwrap().to_owned();
     let m = ts.post(Some(key), &format!("/api/v1/helpdesk/tickets/{merged_ref}/merge"), &json!({ "into": d.reference }), None).await;
     assert_eq!(m.status, 200, "{}", m.text);
-    let r = ts.post(Some(key), "/api/v1/helpdesk/ai/sentiment", &json!({ "ticket_id": merged.body["data"]["id"] }), None).await;
-    failure(&r.body, "no_requester_text");
+    let merged_id = merged.body["data"]["id"].as_i64().unwrap();
+    let answer = ts.client(key).assess_helpdesk_sentiment().body(types::AiTicketRequest { ticket_id: merged_id }).send().await.unwrap().into_inner();
+    let types::AiSentimentAnswer::Failure(f) = answer else { panic!("{answer:?}") };
+    assert_eq!((f.ok, f.error, f.reason), (false, types::AiFailureError::NoRequesterText, None));
     assert!(model.seen().is_empty());
 
 }
