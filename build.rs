@@ -13,6 +13,7 @@ fn main() {
         Ok(generated) => {
             fs::write(out.join("client.rs"), generated.client).expect("write client.rs");
             fs::write(out.join("server.rs"), generated.server).expect("write server.rs");
+            fs::write(out.join("cli.rs"), generated.cli).expect("write cli.rs");
         }
         Err(errors) => {
             for e in &errors {

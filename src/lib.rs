@@ -25,5 +25,19 @@ pub mod server {
     include!(concat!(env!("OUT_DIR"), "/server.rs"));
 }
 
+/// A list's envelope: its items and the next page's cursor. Implemented (in
+/// `cli`, generated) for the envelope of every list operation, so the SDK
+/// follows the cursors of any list.
+pub trait Page {
+    type Item;
+    fn into_parts(self) -> (Vec<Self::Item>, Option<String>);
+}
+
+/// The `mobieus` CLI's command table: every documented operation, with its
+/// flags (generated from the document by `codegen::cli`).
+pub mod cli {
+    include!(concat!(env!("OUT_DIR"), "/cli.rs"));
+}
+
 /// The document itself, served at `GET /api/openapi.yaml`.
 pub const OPENAPI_YAML: &str = include_str!("../openapi.yaml");

@@ -161,24 +161,8 @@ impl Mobieus {
     }
 }
 
-/// A list envelope: its items and the next page's cursor.
-pub trait Page {
-    type Item;
-    fn into_parts(self) -> (Vec<Self::Item>, Option<String>);
-}
-
-macro_rules! pages {
-    ($($list:ident => $item:ident),* $(,)?) => {$(
-        impl Page for types::$list {
-            type Item = types::$item;
-            fn into_parts(self) -> (Vec<types::$item>, Option<String>) {
-                (self.data, self.next_cursor)
-            }
-        }
-    )*};
-}
-
-pages!(EventList => Event, UserList => User, PostList => Post, TagList => Tag);
+/// A list envelope (every list operation's has one, generated).
+pub use mobieus_api::Page;
 
 fn limit100() -> std::num::NonZeroU64 {
     std::num::NonZeroU64::new(100).expect("100 is not zero")

@@ -442,16 +442,7 @@ fn answer_variants(api: &OpenAPI, name: &str) -> Option<Vec<String>> {
 }
 
 fn resolve_response<'a>(api: &'a OpenAPI, r: &'a ReferenceOr<Response>) -> Option<&'a Response> {
-    match r {
-        ReferenceOr::Item(r) => Some(r),
-        ReferenceOr::Reference { reference } => {
-            let name = reference.strip_prefix("#/components/responses/")?;
-            match api.components.as_ref()?.responses.get(name)? {
-                ReferenceOr::Item(r) => Some(r),
-                ReferenceOr::Reference { .. } => None,
-            }
-        }
-    }
+    crate::spec::resolve(r, || api.components.as_ref().map(|c| &c.responses), "#/components/responses/")
 }
 
 pub fn path_vars(path: &str) -> Vec<String> {

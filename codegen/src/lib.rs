@@ -19,6 +19,7 @@
 mod bounds;
 mod catalogue;
 mod check;
+mod cli;
 mod server;
 mod spec;
 
@@ -29,6 +30,8 @@ pub use spec::{load, Operation, ParamLocation, ParamSpec};
 pub struct Generated {
     pub client: String,
     pub server: String,
+    /// The CLI's command table (`mobieus_api::cli`).
+    pub cli: String,
 }
 
 /// Parses, checks and generates. The error lists every problem found.
@@ -41,7 +44,8 @@ pub fn generate(yaml: &str) -> Result<Generated, Vec<SpecError>> {
     tokens.extend(catalogue::catalogue_tokens(&events));
     tokens.extend(bounds::bounds_tokens(&api, &ops));
     let server = pretty(tokens).map_err(|e| vec![e])?;
-    Ok(Generated { client, server })
+    let cli = pretty(cli::cli_tokens(&api).map_err(|e| vec![e])?).map_err(|e| vec![e])?;
+    Ok(Generated { client, server, cli })
 }
 
 fn client_source(api: &openapiv3::OpenAPI) -> Result<String, SpecError> {

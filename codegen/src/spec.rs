@@ -157,30 +157,28 @@ impl Operation {
     }
 }
 
-pub fn resolve_param<'a>(api: &'a OpenAPI, p: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
-    match p {
-        ReferenceOr::Item(p) => Some(p),
-        ReferenceOr::Reference { reference } => {
-            let name = reference.strip_prefix("#/components/parameters/")?;
-            match api.components.as_ref()?.parameters.get(name)? {
-                ReferenceOr::Item(p) => Some(p),
-                ReferenceOr::Reference { .. } => None,
-            }
-        }
+/// The component `reference` names in `map` (`prefix`: its section's path).
+pub fn component<'a, T>(map: &'a indexmap::IndexMap<String, ReferenceOr<T>>, reference: &str, prefix: &str) -> Option<&'a T> {
+    match map.get(reference.strip_prefix(prefix)?)? {
+        ReferenceOr::Item(t) => Some(t),
+        ReferenceOr::Reference { .. } => None,
     }
 }
 
-pub fn resolve_schema<'a>(api: &'a OpenAPI, s: &'a ReferenceOr<Schema>) -> Option<&'a Schema> {
-    match s {
-        ReferenceOr::Item(s) => Some(s),
-        ReferenceOr::Reference { reference } => {
-            let name = reference.strip_prefix("#/components/schemas/")?;
-            match api.components.as_ref()?.schemas.get(name)? {
-                ReferenceOr::Item(s) => Some(s),
-                ReferenceOr::Reference { .. } => None,
-            }
-        }
+/// An item, or the component its reference names.
+pub fn resolve<'a, T>(item: &'a ReferenceOr<T>, map: impl FnOnce() -> Option<&'a indexmap::IndexMap<String, ReferenceOr<T>>>, prefix: &str) -> Option<&'a T> {
+    match item {
+        ReferenceOr::Item(t) => Some(t),
+        ReferenceOr::Reference { reference } => component(map()?, reference, prefix),
     }
+}
+
+pub fn resolve_param<'a>(api: &'a OpenAPI, p: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
+    resolve(p, || api.components.as_ref().map(|c| &c.parameters), "#/components/parameters/")
+}
+
+pub fn resolve_schema<'a>(api: &'a OpenAPI, s: &'a ReferenceOr<Schema>) -> Option<&'a Schema> {
+    resolve(s, || api.components.as_ref().map(|c| &c.schemas), "#/components/schemas/")
 }
 
 pub fn ref_name(s: &ReferenceOr<Schema>) -> Option<String> {

@@ -372,7 +372,6 @@ async fn replies_keep_their_order_and_internal_notes_stay_internal() {
         assert_eq!(note.body["data"]["internal"], true);
         for (body, field) in [
             (json!({"body": "x", "internal": true, "author": "requester"}), "internal"),
-            (json!({"body": "x"}), "agent_id"),
             (json!({"body": "x", "agent_id": 999999}), "agent_id"),
             (json!({"body": "x", "author": "requester", "agent_id": d.grace}), "agent_id"),
             (json!({"body": ""}), "body"),
@@ -381,6 +380,9 @@ async fn replies_keep_their_order_and_internal_notes_stay_internal() {
             r.assert_error(422, "validation_failed");
             assert_eq!(r.body["error"]["extra"]["fields"][0]["field"], field, "{body}");
         }
+        // a reply naming no agent is the API key's own
+        let own = reply(json!({"body": "From the integration"})).await;
+        assert_eq!((own.status, own.body["data"]["author_kind"].as_str(), own.body["data"]["author_agent_id"].is_null()), (201, Some("agent"), true), "{}", own.text);
         // idempotent replies
         let k = ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1/reply", &json!({"body": "once", "agent_id": d.grace}), Some("reply-1")).await;
         let k2 = ts.post(Some(&d.key), "/api/v1/helpdesk/tickets/1/reply", &json!({"body": "once", "agent_id": d.grace}), Some("reply-1")).await;
@@ -403,14 +405,14 @@ async fn replies_keep_their_order_and_internal_notes_stay_internal() {
         let c = ts.client(&d.key);
         let thread = c.list_helpdesk_ticket_messages().ref_("1").limit(std::num::NonZeroU64::new(100).unwrap()).send().await.unwrap().into_inner();
         let seqs: Vec<i64> = thread.data.iter().map(|m| m.seq).collect();
-        assert_eq!(seqs, (1..=16).collect::<Vec<_>>(), "oldest first, no gaps, no repeats");
+        assert_eq!(seqs, (1..=17).collect::<Vec<_>>(), "oldest first, no gaps, no repeats");
         assert_eq!(thread.data[0].author_kind, types::MessageAuthorKind::Requester);
-        assert_eq!(ts.get(Some(&d.key), "/api/v1/helpdesk/tickets/1").await.body["data"]["message_count"], 16);
+        assert_eq!(ts.get(Some(&d.key), "/api/v1/helpdesk/tickets/1").await.body["data"]["message_count"], 17);
 
         // a read-only key sees the public thread only
         let reader = ts.key(d.tenant, &["helpdesk:read"]).await;
         let public = ts.client(&reader).list_helpdesk_ticket_messages().ref_("1").limit(std::num::NonZeroU64::new(100).unwrap()).send().await.unwrap().into_inner();
-        assert_eq!(public.total_count, 15);
+        assert_eq!(public.total_count, 16);
         assert!(public.data.iter().all(|m| !m.internal));
         // paging the thread
         let page = ts.get(Some(&d.key), "/api/v1/helpdesk/tickets/1/messages?limit=5").await;
@@ -418,7 +420,7 @@ async fn replies_keep_their_order_and_internal_notes_stay_internal() {
         assert_eq!(next.body["data"][0]["seq"], 6);
 
         let events = ts.get(Some(&d.key), "/api/v1/events?type=helpdesk.ticket.replied").await;
-        assert_eq!(events.body["total_count"], 15);
+        assert_eq!(events.body["total_count"], 16);
     }
 }
 

@@ -582,7 +582,8 @@ pub async fn ticket_reply(db: &Db, tenant: i64, number: i64, reply: &NewReply, a
             return Err(StoreError::invalid("internal", "only agents write internal notes"));
         }
         match (by_agent, reply.agent_id) {
-            (true, None) => return Err(StoreError::invalid("agent_id", "is required when author is agent")),
+            // the API key answers for the team (the audit entry names the key)
+            (true, None) => {}
             (true, Some(agent)) => {
                 if !exists_in!(conn, ag, tenant, agent) {
                     return Err(StoreError::invalid("agent_id", "no such agent"));
