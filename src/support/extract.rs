@@ -27,6 +27,10 @@ impl<T> ApiPath<T> {
 #[async_trait]
 impl<T: DeserializeOwned + JsonSchema + Send + Sync + 'static> SharedExtractor for ApiPath<T> {
     async fn from_request<C: ServerContext>(rqctx: &RequestContext<C>) -> Result<Self, dropshot::HttpError> {
+        // a path variable holding U+0000 (`%00`): refused like any string
+        if rqctx.request.uri().path().to_ascii_lowercase().contains("%00") {
+            return Ok(ApiPath(Err(ApiError::invalid_parameter("(path)", NUL_PROBLEM))));
+        }
         Ok(ApiPath(<Path::<T> as SharedExtractor>::from_request(rqctx).await.map(Path::into_inner).map_err(|e| {
             ApiError::new(http::StatusCode::BAD_REQUEST, "invalid_parameter", e.external_message)
         })))
@@ -72,6 +76,9 @@ pub fn check_string(
     pattern: Option<(&str, &regress::Regex)>,
     error_code: Option<&str>,
 ) -> Result<(), ApiError> {
+    if v.contains('\0') {
+        return Err(ApiError::invalid_parameter(name, NUL_PROBLEM));
+    }
     if let Some((source, re)) = pattern
         && re.find(v).is_none()
     {
@@ -125,6 +132,9 @@ impl Params {
             .map_err(|e| ApiError::new(http::StatusCode::BAD_REQUEST, "invalid_parameter", format!("The query string does not parse: {e}")))?;
         let mut values: HashMap<String, Vec<String>> = HashMap::new();
         for (k, v) in pairs {
+            if k.contains('\0') || v.contains('\0') {
+                return Err(ApiError::invalid_parameter(&k.replace('\0', "\\0"), NUL_PROBLEM));
+            }
             values.entry(k).or_default().push(v);
         }
         Ok(Params { values })
@@ -334,13 +344,46 @@ fn bound_problems(value: &serde_json::Value, path: &[&str], min: Option<usize>, 
     }
 }
 
+/// What a string holding U+0000 is told. PostgreSQL's text cannot hold the
+/// character (SQLite's can), so it is refused on every surface, the same on
+/// both databases, before anything is stored.
+pub const NUL_PROBLEM: &str = "must not contain the NUL character (U+0000)";
+
+/// The fields of a JSON value whose string (or key) holds U+0000, named as
+/// validation errors name fields (`tags[2]`, `custom_fields.order`).
+pub fn nul_fields(value: &serde_json::Value) -> Vec<String> {
+    fn walk(v: &serde_json::Value, at: &str, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) if s.contains('\0') => out.push(if at.is_empty() { "(body)".into() } else { at.to_owned() }),
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{at}[{i}]"), out);
+                }
+            }
+            serde_json::Value::Object(m) => {
+                for (k, item) in m {
+                    let field = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                    if k.contains('\0') {
+                        out.push(field.clone());
+                    }
+                    walk(item, &field, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, "", &mut out);
+    out
+}
+
 pub fn parse_json<T: DeserializeOwned + ArrayBounds>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::invalid_json("The request body is empty; this operation expects a JSON object."));
     }
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::invalid_json(format!("The request body is not valid JSON: {e}")))?;
-    let mut problems = Vec::new();
+    let mut problems: Vec<FieldProblem> = nul_fields(&value).into_iter().map(|field| FieldProblem { field, problem: NUL_PROBLEM.into() }).collect();
     for (path, min, max) in T::BOUNDS {
         let segments: Vec<&str> = path.split('/').collect();
         bound_problems(&value, &segments, *min, *max, &mut problems);

@@ -12,7 +12,7 @@ pub use cors::{method_not_allowed, preflight, Cors, CORS_ALLOW_HEADERS, CORS_ALL
 pub use error::{ApiError, ErrorForm, FieldProblem};
 pub use exchange::{request_id, Envelope, Exchange, Reply};
 pub use extract::{
-    check_string, fingerprint_json, ApiHeaders, ApiPath, ApiQuery, ArrayBounds, CheckHeaders, FromParams, JsonBody, Params, RawBody, RawBodyBytes,
+    check_string, fingerprint_json, nul_fields, NUL_PROBLEM, ApiHeaders, ApiPath, ApiQuery, ArrayBounds, CheckHeaders, FromParams, JsonBody, Params, RawBody, RawBodyBytes,
 };
 pub use gate::{
     idempotency_begin, idempotency_finish, Admission, Call, EventTypeInfo, Gate, IdempotencyStart, IdempotencyTicket,

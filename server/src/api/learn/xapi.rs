@@ -66,7 +66,11 @@ pub(super) fn raw(status: StatusCode, content_type: &str, body: Vec<u8>, headers
 }
 
 fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| bad(format!("the body is not JSON: {e}")))
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| bad(format!("the body is not JSON: {e}")))?;
+    match mobieus_api::support::nul_fields(&value).first() {
+        Some(field) => Err(bad(format!("`{field}` {}", mobieus_api::support::NUL_PROBLEM))),
+        None => Ok(value),
+    }
 }
 
 /// A statements request's body: JSON, or `multipart/mixed` whose first

@@ -161,7 +161,11 @@ fn body_json(body: &RawBodyBytes) -> Result<Value, ApiError> {
             ));
         }
     }
-    serde_json::from_slice(body.bytes()).map_err(|e| ScimError::invalid_syntax(format!("The body is not JSON: {e}")).into())
+    let value: Value = serde_json::from_slice(body.bytes()).map_err(|e| ScimError::invalid_syntax(format!("The body is not JSON: {e}")))?;
+    match mobieus_api::support::nul_fields(&value).first() {
+        Some(field) => Err(ScimError::invalid_value(format!("'{field}' {}", mobieus_api::support::NUL_PROBLEM)).into()),
+        None => Ok(value),
+    }
 }
 
 /// A SCIM answer, with its `ETag` and `Location` where given.
