@@ -36,25 +36,22 @@ impl RetryPolicy {
     }
 }
 
+/// Whether an answer is worth another try: rate limited, a server failure,
+/// or the same Idempotency-Key still in flight (`code`, the error's code).
+pub fn retryable_status(status: u16, code: Option<&str>) -> bool {
+    status == 429 || status >= 500 || (status == 409 && code == Some("idempotency_key_in_progress"))
+}
+
+/// The answer's `Retry-After` (in seconds), if it says.
+pub fn hinted_wait(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs)
+}
+
 /// How long to wait before retrying this failure, or None if it must not be
 /// retried (4xx other than 429 and 409 in-progress, decode errors...).
 pub fn retry_after(error: &Error<ErrorEnvelope>) -> Option<Option<Duration>> {
     match error {
-        Error::ErrorResponse(r) => {
-            let status = r.status().as_u16();
-            let in_progress = status == 409 && r.error.code == "idempotency_key_in_progress";
-            if status == 429 || status >= 500 || in_progress {
-                let hinted = r
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse::<u64>().ok())
-                    .map(Duration::from_secs);
-                Some(hinted)
-            } else {
-                None
-            }
-        }
+        Error::ErrorResponse(r) => retryable_status(r.status().as_u16(), Some(r.error.code.as_str())).then(|| hinted_wait(r.headers())),
         Error::CommunicationError(_) => Some(None),
         Error::UnexpectedResponse(r) if r.status().is_server_error() => Some(None),
         _ => None,

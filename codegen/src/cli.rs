@@ -8,6 +8,7 @@
 //! time, so a new operation in the yaml is a new command with no code.
 
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody, Schema, SchemaKind, Type};
+use heck::ToKebabCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -49,17 +50,8 @@ struct Command {
     columns: Vec<String>,
     /// Documents `Idempotency-Key`.
     idempotency: bool,
-}
-
-fn kebab(id: &str) -> Vec<String> {
-    let mut words = vec![String::new()];
-    for c in id.chars() {
-        if c.is_ascii_uppercase() && !words.last().is_some_and(String::is_empty) {
-            words.push(String::new());
-        }
-        words.last_mut().expect("one word at least").push(c.to_ascii_lowercase());
-    }
-    words
+    /// The JSON answer's named schema (a list's envelope, for `pages`).
+    answer_schema: Option<String>,
 }
 
 fn singular(w: &str) -> String {
@@ -75,7 +67,7 @@ fn singular(w: &str) -> String {
 /// The command's name: the operationId's words without the group's.
 fn command_name(group: &str, operation_id: &str) -> String {
     let group_words: Vec<String> = group.split('-').flat_map(|w| [w.to_owned(), singular(w)]).collect();
-    let words = kebab(operation_id);
+    let words: Vec<String> = operation_id.to_kebab_case().split('-').map(str::to_owned).collect();
     let kept: Vec<&str> = words.iter().filter(|w| !group_words.contains(w)).map(String::as_str).collect();
     // nothing left (`searchKnow` in `know-search`): the verb alone
     if kept.is_empty() { words[0].clone() } else { kept.join("-") }
@@ -181,6 +173,12 @@ fn commands(api: &OpenAPI) -> Result<Vec<Command>, SpecError> {
                 ReferenceOr::Item(r) => r.content.contains_key("application/json") || r.content.contains_key("application/scim+json"),
                 ReferenceOr::Reference { .. } => false,
             });
+            let answer_schema = ok
+                .and_then(|(_, r)| match r {
+                    ReferenceOr::Item(r) => r.content.get("application/json").and_then(|m| m.schema.as_ref()),
+                    ReferenceOr::Reference { .. } => None,
+                })
+                .and_then(crate::spec::ref_name);
             let list = params.iter().any(|p| p.name == "cursor" && p.location == "query");
             out.push(Command {
                 group,
@@ -197,6 +195,7 @@ fn commands(api: &OpenAPI) -> Result<Vec<Command>, SpecError> {
                 json_answer,
                 columns,
                 idempotency,
+                answer_schema,
             });
         }
     }
@@ -213,25 +212,11 @@ fn commands(api: &OpenAPI) -> Result<Vec<Command>, SpecError> {
 /// `impl crate::Page` for every list's envelope (an operation taking
 /// `cursor` whose JSON answer's `data` is an array of a named schema), so
 /// the SDK follows the cursors of any list: `(list envelope, item type)`.
-fn pages(api: &OpenAPI) -> Result<Vec<(String, String)>, SpecError> {
+fn pages(api: &OpenAPI, commands: &[Command]) -> Result<Vec<(String, String)>, SpecError> {
     let schemas = api.components.as_ref().map(|c| &c.schemas);
     let mut out = std::collections::BTreeSet::new();
-    for c in commands(api)?.iter().filter(|c| c.list && c.json_answer) {
-        let item = api.paths.paths.get(&c.path).and_then(|i| match i {
-            ReferenceOr::Item(i) => i.iter().find(|(m, _)| m.eq_ignore_ascii_case(&c.method)).map(|(_, op)| op),
-            ReferenceOr::Reference { .. } => None,
-        });
-        let envelope = item
-            .and_then(|op| op.responses.responses.iter().find(|(code, _)| code.to_string().starts_with('2')))
-            .and_then(|(_, r)| match r {
-                ReferenceOr::Item(r) => r.content.get("application/json").and_then(|m| m.schema.as_ref()),
-                ReferenceOr::Reference { .. } => None,
-            })
-            .and_then(|s| match s {
-                ReferenceOr::Reference { reference } => reference.strip_prefix("#/components/schemas/").map(str::to_owned),
-                ReferenceOr::Item(_) => None,
-            });
-        let Some(envelope) = envelope else { continue };
+    for c in commands.iter().filter(|c| c.list) {
+        let Some(envelope) = c.answer_schema.clone() else { continue };
         let data_item = schemas.and_then(|s| s.get(&envelope)).and_then(|s| match s {
             ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::Object(o)), .. }) => o.properties.get("data"),
             _ => None,
@@ -263,7 +248,7 @@ pub fn cli_tokens(api: &OpenAPI) -> Result<TokenStream, SpecError> {
     let group_about: std::collections::BTreeMap<String, String> =
         api.tags.iter().map(|t| (t.name.clone(), t.extensions.get("x-displayName").and_then(|v| v.as_str()).map(str::to_owned).unwrap_or_else(|| first_line(t.description.as_deref().unwrap_or_default())))).collect();
     let commands = commands(api)?;
-    let page_impls = pages(api)?.into_iter().map(|(list, item)| {
+    let page_impls = pages(api, &commands)?.into_iter().map(|(list, item)| {
         let (list, item) = (quote::format_ident!("{}", list), quote::format_ident!("{}", item));
         quote! {
             impl crate::Page for crate::types::#list {
@@ -275,7 +260,7 @@ pub fn cli_tokens(api: &OpenAPI) -> Result<TokenStream, SpecError> {
         }
     });
     let entries = commands.iter().map(|c| {
-        let Command { group, name, operation_id, summary, method, path, params, body_media, body_required, fields, list, json_answer, columns, idempotency } = c;
+        let Command { group, name, operation_id, summary, method, path, params, body_media, body_required, fields, list, json_answer, columns, idempotency, .. } = c;
         let group_about = group_about.get(group).cloned().unwrap_or_default();
         let params = params.iter().map(|p| {
             let Param { name, location, required, kind, help, values, example } = p;

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use mobieus_client::retry::{hinted_wait, retryable_status};
 use mobieus_client::RetryPolicy;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
@@ -100,10 +101,11 @@ impl Connection {
         loop {
             let outcome = self.once(r).await;
             let wait = match &outcome {
-                Ok(a) if a.status == 429 || a.status >= 500 => Some(retry_after(&a.headers)),
-                Ok(a) if a.status == 409 && a.json().is_some_and(|b| b["error"]["code"] == "idempotency_key_in_progress") => Some(retry_after(&a.headers)),
+                Ok(a) => {
+                    let code = if a.status == 409 { a.json().and_then(|b| b["error"]["code"].as_str().map(str::to_owned)) } else { None };
+                    retryable_status(a.status, code.as_deref()).then(|| hinted_wait(&a.headers))
+                }
                 Err(_) => Some(None),
-                Ok(_) => None,
             };
             match wait {
                 Some(hint) if attempt < attempts => {
@@ -137,10 +139,6 @@ impl Connection {
         let bytes = response.bytes().await.map_err(|e| Failure::Transport(e.without_url().to_string()))?;
         Ok(Answer { status, headers, bytes })
     }
-}
-
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs)
 }
 
 /// A non-2xx answer as a failure, read from whichever error shape it has

@@ -29,10 +29,6 @@ pub struct Call<'a> {
     pub request_id: String,
 }
 
-fn refused<T>(o: Outcome<()>) -> Outcome<T> {
-    Outcome { result: Err(o.result.err().unwrap_or(Failure::ProviderError("refused".into()))), usage: o.usage }
-}
-
 fn store_failure(request_id: &str, e: StoreError) -> Failure {
     tracing::error!(request_id, error = %e, "AI hook could not read the helpdesk");
     Failure::ProviderError("the helpdesk could not be read".into())
@@ -89,7 +85,7 @@ async fn on_ticket<T>(
 ) -> Outcome<T> {
     let mut s = match Session::open(c.db, c.rt, c.tenant_id, hook, c.request_id.clone()).await {
         Ok(s) => s,
-        Err(o) => return refused(o),
+        Err(refusal) => return refusal.refused(),
     };
     let result = async {
         let thread = match ticket_thread(c.db, c.tenant_id, ticket_id).await {
@@ -152,7 +148,7 @@ pub async fn canned_generate(c: &Call<'_>, intent: &str) -> Outcome<String> {
     use crate::store::helpdesk::canned::{check_template, PLACEHOLDERS};
     let mut s = match Session::open(c.db, c.rt, c.tenant_id, Hook::CannedGenerate, c.request_id.clone()).await {
         Ok(s) => s,
-        Err(o) => return refused(o),
+        Err(refusal) => return refusal.refused(),
     };
     let conv = prompt::canned_generate(&s.tenant.name, intent, &PLACEHOLDERS);
     let result = s.ask(conv, |m| answer::canned(m, |body| check_template(body).map_err(|e| e.to_string()))).await;
@@ -162,7 +158,7 @@ pub async fn canned_generate(c: &Call<'_>, intent: &str) -> Outcome<String> {
 pub async fn audit_qa(c: &Call<'_>, question: &str) -> Outcome<(String, Vec<i64>)> {
     let mut s = match Session::open(c.db, c.rt, c.tenant_id, Hook::AuditQa, c.request_id.clone()).await {
         Ok(s) => s,
-        Err(o) => return refused(o),
+        Err(refusal) => return refusal.refused(),
     };
     let result = async {
         let events = audit_list(c.db, c.tenant_id, &AuditFilter::default(), None, AUDIT_EVENTS).await.map_err(|e| store_failure(&c.request_id, e))?.rows;
@@ -203,7 +199,7 @@ async fn covered(db: &Db, tenant: i64, words: &[String]) -> Result<bool, StoreEr
 pub async fn knowledge_gaps(c: &Call<'_>, days: i64) -> Outcome<Gaps> {
     let mut s = match Session::open(c.db, c.rt, c.tenant_id, Hook::KnowledgeGaps, c.request_id.clone()).await {
         Ok(s) => s,
-        Err(o) => return refused(o),
+        Err(refusal) => return refusal.refused(),
     };
     let result = async {
         let since = Ts::from(Utc::now() - Duration::days(days));

@@ -70,25 +70,23 @@ pub fn hooks_named(list: &str) -> Result<Vec<Hook>, String> {
 /// The plans whose tenants have mobieusAI.
 pub const AI_PLANS: [&str; 2] = ["creator_plus", "sovereign"];
 
-/// What every hook call shares: the HTTP client for providers, the call
-/// timeout, the master key that opens tenants' keys.
+/// What every hook call shares: the server's AI configuration and the HTTP
+/// client for providers.
 #[derive(Debug, Clone)]
 pub struct AiRuntime {
+    pub config: AiConfig,
     pub http: reqwest::Client,
-    pub timeout: Duration,
-    pub anthropic_base_url: String,
-    pub master_key: Option<Arc<sealed::MasterKey>>,
 }
 
 impl AiRuntime {
-    pub fn new(settings: &AiConfig) -> Self {
+    pub fn new(config: &AiConfig) -> Self {
         let http = reqwest::Client::builder()
             // a provider never redirects a completion; following one could send the key elsewhere
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .build()
             .expect("an HTTP client with rustls builds");
-        AiRuntime { http, timeout: settings.timeout, anthropic_base_url: settings.anthropic_base_url.clone(), master_key: settings.master_key.clone() }
+        AiRuntime { config: config.clone(), http }
     }
 }
 

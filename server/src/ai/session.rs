@@ -98,6 +98,13 @@ pub struct Outcome<T> {
     pub usage: Usage,
 }
 
+impl Outcome<std::convert::Infallible> {
+    /// A refusal (an outcome that cannot be a result), as any hook's.
+    pub fn refused<T>(self) -> Outcome<T> {
+        Outcome { result: self.result.map(|never| match never {}), usage: self.usage }
+    }
+}
+
 pub struct Session<'a> {
     db: &'a Db,
     rt: &'a AiRuntime,
@@ -112,7 +119,7 @@ pub struct Session<'a> {
 
 impl<'a> Session<'a> {
     /// The gate, in its documented order; a refusal is already logged.
-    pub async fn open(db: &'a Db, rt: &'a AiRuntime, tenant_id: i64, hook: Hook, request_id: String) -> Result<Session<'a>, Outcome<()>> {
+    pub async fn open(db: &'a Db, rt: &'a AiRuntime, tenant_id: i64, hook: Hook, request_id: String) -> Result<Session<'a>, Outcome<std::convert::Infallible>> {
         let tenant = match ai_tenant(db, tenant_id).await {
             Ok(t) => t,
             Err(e) => {
@@ -145,26 +152,13 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// The documented order: the key (set at all), plan, hook switch,
+    /// monthly cap, per-minute limit; only then is the sealed key opened.
     async fn gate(&mut self, kind: ProviderKind) -> Option<Failure> {
         let s = &self.tenant.settings;
-        let needs_key = kind == ProviderKind::Anthropic;
-        let key = match (&s.sealed_key, &self.rt.master_key) {
-            (None, _) if needs_key => return Some(Failure::NoKey),
-            (None, _) => None,
-            (Some(sealed), Some(master)) => match master.open(sealed, &key_context(self.tenant_id)) {
-                Ok(k) => Some(k),
-                Err(e) => {
-                    tracing::error!(request_id = %self.request_id, error = %e, "the tenant's AI key cannot be opened with this server's master key");
-                    return Some(Failure::ProviderError("the tenant's key cannot be opened by this server".into()));
-                }
-            },
-            (Some(_), None) => {
-                tracing::error!(request_id = %self.request_id, "a tenant's AI key is set but MOBIEUS_MASTER_KEY is not");
-                return Some(Failure::ProviderError("the tenant's key cannot be opened by this server".into()));
-            }
-        };
         let base_url = match kind {
-            ProviderKind::Anthropic => s.base_url.clone().unwrap_or_else(|| self.rt.anthropic_base_url.clone()),
+            ProviderKind::Anthropic if s.sealed_key.is_none() => return Some(Failure::NoKey),
+            ProviderKind::Anthropic => s.base_url.clone().unwrap_or_else(|| self.rt.config.anthropic_base_url.clone()),
             ProviderKind::OpenAiCompatible => match &s.base_url {
                 Some(u) => u.clone(),
                 None => return Some(Failure::NoKey),
@@ -191,6 +185,20 @@ impl<'a> Session<'a> {
                 return Some(Failure::ProviderError("the tenant's AI usage could not be read".into()));
             }
         }
+        let key = match (&s.sealed_key, &self.rt.config.master_key) {
+            (None, _) => None,
+            (Some(sealed), Some(master)) => match master.open(sealed, &key_context(self.tenant_id)) {
+                Ok(k) => Some(k),
+                Err(e) => {
+                    tracing::error!(request_id = %self.request_id, error = %e, "the tenant's AI key cannot be opened with this server's master key");
+                    return Some(Failure::ProviderError("the tenant's key cannot be opened by this server".into()));
+                }
+            },
+            (Some(_), None) => {
+                tracing::error!(request_id = %self.request_id, "a tenant's AI key is set but MOBIEUS_MASTER_KEY is not");
+                return Some(Failure::ProviderError("the tenant's key cannot be opened by this server".into()));
+            }
+        };
         let model = self.usage.model.clone().unwrap_or_default();
         self.endpoint = Some(Endpoint { kind, base_url, model, key });
         None
@@ -213,7 +221,7 @@ impl<'a> Session<'a> {
         let endpoint = self.endpoint.as_ref().ok_or_else(|| Failure::ProviderError("no provider".into()))?;
         self.called = true;
         let started = Instant::now();
-        let answer = provider::complete(&self.rt.http, endpoint, conv, self.hook.max_tokens(), self.rt.timeout).await;
+        let answer = provider::complete(&self.rt.http, endpoint, conv, self.hook.max_tokens(), self.rt.config.timeout).await;
         self.usage.latency_ms += started.elapsed().as_millis() as i64;
         match answer {
             Ok(c) => {

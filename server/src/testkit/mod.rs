@@ -1,6 +1,7 @@
 //! Fresh databases for tests (each test its own, as crates.io does), used by
 //! this crate's tests and the conformance suite.
 
+mod http1;
 mod model_stand_in;
 mod receiver;
 

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 /// One scripted answer.
@@ -117,25 +117,9 @@ impl ModelStandIn {
 
 async fn serve_one(socket: tokio::net::TcpStream, state: &State) -> std::io::Result<()> {
     let mut reader = BufReader::new(socket);
-    let mut line = String::new();
-    reader.read_line(&mut line).await?;
-    let mut parts = line.split_whitespace();
-    let (method, path) = (parts.next().unwrap_or_default().to_owned(), parts.next().unwrap_or_default().to_owned());
-    let mut headers = HashMap::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).await? == 0 || h == "\r\n" {
-            break;
-        }
-        if let Some((k, v)) = h.trim_end().split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
-        }
-    }
-    let length: usize = headers.get("content-length").and_then(|l| l.parse().ok()).unwrap_or(0);
-    let mut body = vec![0u8; length];
-    reader.read_exact(&mut body).await?;
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    state.seen.lock().expect("seen").push(Seen { method, path, headers, body });
+    let Some(request) = super::http1::read_request(&mut reader).await? else { return Ok(()) };
+    let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+    state.seen.lock().expect("seen").push(Seen { method: request.method, path: request.path, headers: request.headers, body });
     let answer = state.script.lock().expect("script").pop_front().unwrap_or_else(|| Scripted::status(500, None));
     tokio::time::sleep(answer.delay).await;
     let reason = match answer.status {

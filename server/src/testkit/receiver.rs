@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 /// One request as the receiver saw it.
@@ -105,26 +105,8 @@ impl Receiver {
 async fn serve(socket: tokio::net::TcpStream, state: Arc<State>, record: bool) -> std::io::Result<()> {
     let (read, mut write) = socket.into_split();
     let mut reader = BufReader::new(read);
-    loop {
-        let mut headers: HashMap<String, String> = HashMap::new();
-        let mut line = String::new();
-        if reader.read_line(&mut line).await? == 0 {
-            return Ok(());
-        }
-        loop {
-            line.clear();
-            reader.read_line(&mut line).await?;
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = l.split_once(':') {
-                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
-            }
-        }
-        let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-        let mut body = vec![0u8; len];
-        reader.read_exact(&mut body).await?;
+    while let Some(request) = super::http1::read_request(&mut reader).await? {
+        let (headers, body) = (request.headers, request.body);
         let failing = state.fail_next.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
         let status = if failing { state.fail_status.load(Ordering::SeqCst) } else { 200 };
         if record {
@@ -154,4 +136,5 @@ async fn serve(socket: tokio::net::TcpStream, state: Arc<State>, record: bool) -
         let reply = format!("HTTP/1.1 {status} X\r\ncontent-length: 9\r\ncontent-type: text/plain\r\n\r\nreceived\n");
         write.write_all(reply.as_bytes()).await?;
     }
+    Ok(())
 }
