@@ -5,6 +5,7 @@ from: offer Schemathesis a real SCORM 1.2 package, one with a broken manifest,
 and bytes that are no zip at all, so every path of the upload is exercised.
 """
 import io
+import uuid
 import zipfile
 
 import schemathesis
@@ -35,3 +36,22 @@ schemathesis.openapi.media_type(
         b"not a zip",
     ]),
 )
+
+
+
+@schemathesis.hook
+def before_call(ctx, case, **kwargs):
+    """A stored answer is replayed only to the same body; Schemathesis draws
+    Idempotency-Keys from a small space ("0", the example) and reuses them
+    with other bodies, which the server rightly refuses (422
+    idempotency_key_mismatch). In positive cases give each key a unique
+    suffix, its length kept within 1..255; negative cases stay as drawn
+    (editing them would make Schemathesis revalidate and lose what it
+    removed, such as a missing Authorization header)."""
+    meta = getattr(case, "meta", None)
+    if meta is None or meta.generation.mode.is_negative or not case.headers:
+        return
+    for name in list(case.headers):
+        key = case.headers[name]
+        if name.lower() == "idempotency-key" and isinstance(key, str) and 1 <= len(key) <= 255:
+            case.headers[name] = f"{key[:222]}-{uuid.uuid4().hex}"

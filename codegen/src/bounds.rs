@@ -36,6 +36,9 @@ type Range = (String, Option<f64>, Option<f64>);
 
 struct Found {
     arrays: Vec<Bound>,
+    /// Paths of objects: serde's derived structs also take a JSON array
+    /// (`[null, null]` for a two-field struct), which the schema refuses.
+    objects: Vec<String>,
     uris: Vec<String>,
     ranges: Vec<Range>,
 }
@@ -54,6 +57,7 @@ fn collect(api: &OpenAPI, schema: &Schema, path: &str, depth: usize, found: &mut
             }
         }
         SchemaKind::Type(Type::Object(obj)) => {
+            found.objects.push(path.to_owned());
             for (name, prop) in &obj.properties {
                 let prop = resolve_boxed(api, prop);
                 if let Some(p) = prop {
@@ -99,12 +103,12 @@ pub fn bounds_tokens(api: &OpenAPI, ops: &[Operation]) -> TokenStream {
     names.sort_unstable();
     names.dedup();
     let impls = names.into_iter().map(|name| {
-        let mut found = Found { arrays: Vec::new(), uris: Vec::new(), ranges: Vec::new() };
+        let mut found = Found { arrays: Vec::new(), uris: Vec::new(), ranges: Vec::new(), objects: Vec::new() };
         let reference = ReferenceOr::Reference { reference: format!("#/components/schemas/{name}") };
         if let Some(schema) = resolve_schema(api, &reference) {
             collect(api, schema, "", 0, &mut found);
         }
-        let (bounds, uris) = (&found.arrays, &found.uris);
+        let (bounds, uris, objects) = (&found.arrays, &found.uris, &found.objects);
         let ranges = found.ranges.iter().map(|(path, min, max)| {
             let min = match min {
                 Some(n) => quote!(Some(#n)),
@@ -133,6 +137,7 @@ pub fn bounds_tokens(api: &OpenAPI, ops: &[Operation]) -> TokenStream {
                 const BOUNDS: &'static [(&'static str, Option<usize>, Option<usize>)] = &[#(#entries),*];
                 const URIS: &'static [&'static str] = &[#(#uris),*];
                 const RANGES: &'static [(&'static str, Option<f64>, Option<f64>)] = &[#(#ranges),*];
+                const OBJECTS: &'static [&'static str] = &[#(#objects),*];
             }
         }
     });

@@ -165,6 +165,7 @@ async fn housekeeping(db: Db, mut stop: tokio::sync::watch::Receiver<bool>) {
 
 /// Builds the dropshot server for a context and starts serving.
 pub fn serve(ctx: AppContext) -> Result<Running, String> {
+    mobieus_api::support::observe_exchanges(crate::metrics::exchange);
     tokio::spawn(housekeeping(ctx.db.clone(), ctx.stop.subscribe()));
     let (limiter, db, stop) = (ctx.limiter.clone(), ctx.db.clone(), ctx.stop.subscribe());
     tokio::spawn(async move { limiter.run(db, stop).await });

@@ -3,7 +3,7 @@
 use mobieus_api::support::{ApiError, FieldProblem};
 use serde_json::{json, Value};
 
-use crate::db::StoreError;
+use crate::db::{Outage, StoreError};
 
 /// `NotFound` names the resource (`tag_not_found`); a unique violation is a
 /// 409 naming the field; anything else is logged and answered 500 without
@@ -22,17 +22,33 @@ pub fn store_error(resource: &'static str) -> impl Fn(StoreError) -> ApiError {
         StoreError::Invalid(fields) => {
             ApiError::validation(fields.into_iter().map(|(field, problem)| FieldProblem { field, problem }).collect())
         }
-        other => {
-            tracing::error!(error = %other, resource, "store error");
-            ApiError::server_error()
-        }
+        other => internal(other),
     }
 }
 
-/// For paths where no resource is involved (admission, idempotency).
+/// Seconds a client is told to wait while the database is away: long
+/// enough not to add to a reconnecting server's load, short enough that a
+/// restart is noticed soon.
+const OUTAGE_RETRY_AFTER: u32 = 2;
+
+/// For paths where no resource is involved (admission, idempotency), and
+/// whatever `store_error` does not name: an outage is a 503 / 507 with
+/// `Retry-After`; anything else is logged and answered 500 without detail.
 pub fn internal(e: StoreError) -> ApiError {
-    tracing::error!(error = %e, "store error");
-    ApiError::server_error()
+    match e.outage() {
+        Some(Outage::Unavailable) => {
+            tracing::warn!(error = %e, "database unavailable");
+            ApiError::service_unavailable(OUTAGE_RETRY_AFTER)
+        }
+        Some(Outage::Full) => {
+            tracing::error!(error = %e, "database full");
+            ApiError::insufficient_storage(OUTAGE_RETRY_AFTER * 30)
+        }
+        None => {
+            tracing::error!(error = %e, "store error");
+            ApiError::server_error()
+        }
+    }
 }
 
 /// What a JSON value is, for messages saying what was expected instead

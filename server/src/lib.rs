@@ -12,6 +12,7 @@ pub mod demo;
 pub mod errors;
 pub mod gate;
 pub mod know;
+pub mod metrics;
 pub mod rate_limit;
 pub mod scopes;
 pub mod scim;

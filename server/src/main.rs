@@ -56,6 +56,10 @@ enum Command {
         /// Default: twice the cores, at least 4.
         #[arg(long, default_value_t = ServerConfig::default_db_connections())]
         db_connections: u32,
+        /// Serve Prometheus metrics at `GET /metrics` on this address (keep it private:
+        /// it names every operation's traffic). Off unless given.
+        #[arg(long)]
+        metrics_bind: Option<SocketAddr>,
     },
     /// Apply pending migrations and exit.
     Migrate,
@@ -296,7 +300,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Ok(())
     };
     match &cli.command {
-        Command::Serve { bind, base_domain, allow_private_webhooks, demo, db_connections } => {
+        Command::Serve { bind, base_domain, allow_private_webhooks, demo, db_connections, metrics_bind } => {
             let mut config = ServerConfig::new(cli.database_url.clone());
             config.bind = *bind;
             config.max_connections = (*db_connections).max(1);
@@ -305,8 +309,15 @@ async fn run(cli: Cli) -> Result<(), String> {
             config.ai = mobieus_server::ai::AiConfig::from_env()?;
             let ctx = AppContext::new(config).await.map_err(|e| e.to_string())?;
             let seed = if *demo { Some(seed_demo(&ctx.db).await.map_err(|e| e.to_string())?) } else { None };
+            let metrics = match metrics_bind {
+                Some(addr) => Some(mobieus_server::metrics::serve(*addr, ctx.db.clone())?),
+                None => None,
+            };
             let server = mobieus_server::serve(ctx)?;
             let base = format!("http://{}", server.local_addr());
+            if let Some(m) = &metrics {
+                println!("metrics on {}/metrics", mobieus_server::metrics::base_url(m));
+            }
             tracing::info!(address = %server.local_addr(), "serving");
             println!("mobieusCore API on {base}  (docs: {base}/api/docs)");
             if let Some(seed) = seed {
@@ -315,6 +326,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             shutdown_signal().await;
             tracing::info!("shutting down: finishing in-flight requests");
             mobieus_server::shutdown(server).await?;
+            if let Some(m) = metrics {
+                m.close().await?;
+            }
             Ok(())
         }
         Command::Migrate => {

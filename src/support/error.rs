@@ -102,6 +102,26 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "route_not_found", "No operation is documented at this path.")
     }
 
+    /// The database cannot be reached (or written) just now: nothing was
+    /// stored, and the same request may be retried after `retry_after`
+    /// seconds.
+    pub fn service_unavailable(retry_after: u32) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            format!("The database is unavailable; nothing was stored. Retry in {retry_after} seconds."),
+        )
+        .with_extra(json!({ "retry_after": retry_after }))
+        .with_header("retry-after", retry_after)
+    }
+
+    /// The database has no room for the write (its disk is full).
+    pub fn insufficient_storage(retry_after: u32) -> Self {
+        Self::new(StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage", "The database has no room left for this write; nothing was stored.")
+            .with_extra(json!({ "retry_after": retry_after }))
+            .with_header("retry-after", retry_after)
+    }
+
     /// Never carries internal detail; the cause goes to the log only.
     pub fn server_error() -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "Something went wrong on our side. Quote the request_id if you contact us.")

@@ -155,7 +155,9 @@ impl<'a, C: ServerContext> Exchange<'a, C> {
     }
 
     fn log(&self, status: StatusCode, tenant: Option<i64>) {
-        let latency_us = self.started.elapsed().as_micros() as u64;
+        let latency = self.started.elapsed();
+        super::observe::exchanged(self.op.operation_id, status.as_u16(), latency);
+        let latency_us = latency.as_micros() as u64;
         tracing::info!(
             request_id = %self.request_id,
             operation_id = self.op.operation_id,

@@ -32,7 +32,8 @@ impl<T: DeserializeOwned + JsonSchema + Send + Sync + 'static> SharedExtractor f
             return Ok(ApiPath(Err(ApiError::invalid_parameter("(path)", NUL_PROBLEM))));
         }
         Ok(ApiPath(<Path::<T> as SharedExtractor>::from_request(rqctx).await.map(Path::into_inner).map_err(|e| {
-            ApiError::new(http::StatusCode::BAD_REQUEST, "invalid_parameter", e.external_message)
+            // dropshot's message names the value, not the variable
+            ApiError::invalid_parameter("(path)", e.external_message)
         })))
     }
     fn metadata(ct: ApiEndpointBodyContentType) -> ExtractorMetadata {
@@ -260,6 +261,9 @@ pub trait ArrayBounds {
     const URIS: &'static [&'static str] = &[];
     /// Paths of numbers with their `minimum` / `maximum`.
     const RANGES: &'static [(&'static str, Option<f64>, Option<f64>)] = &[];
+    /// Paths of objects (`""` the body itself), checked to be JSON objects:
+    /// serde's derived structs would also take an array of their fields.
+    const OBJECTS: &'static [&'static str] = &[];
 }
 
 /// The values at `path` under `value` (`[]` for every item of an array),
@@ -387,6 +391,17 @@ pub fn parse_json<T: DeserializeOwned + ArrayBounds>(bytes: &[u8]) -> Result<T, 
     for (path, min, max) in T::BOUNDS {
         let segments: Vec<&str> = path.split('/').collect();
         bound_problems(&value, &segments, *min, *max, &mut problems);
+    }
+    for path in T::OBJECTS {
+        let segments: Vec<&str> = if path.is_empty() { Vec::new() } else { path.split('/').collect() };
+        let mut found = Vec::new();
+        values_at(&value, &segments, String::new(), &mut found);
+        for (field, v) in found {
+            if !(v.is_object() || v.is_null()) {
+                let field = if field.is_empty() { "(body)".to_owned() } else { field };
+                problems.push(FieldProblem { field, problem: "must be a JSON object".into() });
+            }
+        }
     }
     for path in T::URIS {
         let segments: Vec<&str> = path.split('/').collect();

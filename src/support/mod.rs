@@ -7,8 +7,10 @@ mod error;
 mod exchange;
 mod extract;
 mod gate;
+mod observe;
 
 pub use cors::{method_not_allowed, preflight, Cors, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS};
+pub use observe::{observe_exchanges, ExchangeObserver};
 pub use error::{ApiError, ErrorForm, FieldProblem};
 pub use exchange::{request_id, Envelope, Exchange, Reply};
 pub use extract::{

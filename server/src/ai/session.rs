@@ -262,6 +262,7 @@ impl<'a> Session<'a> {
             request_id: self.request_id.clone(),
             created_at: Ts::now(),
         };
+        crate::metrics::ai_call(&row.hook, &row.outcome);
         if let Err(e) = usage_record(self.db, &row).await {
             // the answer still goes out: the call happened, and its tokens are in the log line
             tracing::error!(request_id = %self.request_id, error = %e, prompt_tokens = row.prompt_tokens, completion_tokens = row.completion_tokens, "AI usage could not be logged");

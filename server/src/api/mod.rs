@@ -11,6 +11,7 @@ mod learn;
 mod listings;
 mod meta;
 mod moderation;
+mod operations;
 mod posts;
 mod reports;
 mod scim;

@@ -22,6 +22,15 @@ pub use types::{Json, Ts};
 pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
+/// A connection pool as the metrics show it.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolState {
+    pub pool: &'static str,
+    pub size: u32,
+    pub open: u32,
+    pub idle: u32,
+}
+
 #[derive(Clone)]
 pub enum Db {
     Pg(std::sync::Arc<FairPool<AsyncPgConnection>>),
@@ -62,6 +71,63 @@ pub enum StoreError {
 impl From<ConnectionError> for StoreError {
     fn from(e: ConnectionError) -> Self {
         StoreError::Pool(e.to_string())
+    }
+}
+
+/// Why the database could not serve a request that was itself fine: a
+/// passing condition, answered 503 / 507 with `Retry-After`, never 500.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// Unreachable, restarting, out of connections, its connection cut, or
+    /// (SQLite) busy or its file not writable.
+    Unavailable,
+    /// No room left for the write.
+    Full,
+}
+
+impl StoreError {
+    /// The outage this error shows, if it is one. Classified by the
+    /// drivers' kinds and messages (diesel keeps no SQLSTATE): PostgreSQL's
+    /// classes 08 (connection), 53 (resources) and 57 (operator
+    /// intervention), SQLite's BUSY, READONLY, CANTOPEN, IOERR and FULL.
+    pub fn outage(&self) -> Option<Outage> {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match self {
+            StoreError::Pool(_) => Some(Outage::Unavailable),
+            StoreError::Query(E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand | K::ReadOnlyTransaction, _)) => {
+                Some(Outage::Unavailable)
+            }
+            StoreError::Query(E::DatabaseError(_, info)) => outage_in(info.message()),
+            StoreError::Query(E::BrokenTransactionManager) => Some(Outage::Unavailable),
+            _ => None,
+        }
+    }
+}
+
+fn outage_in(message: &str) -> Option<Outage> {
+    let m = message.to_ascii_lowercase();
+    const FULL: [&str; 4] = ["database or disk is full", "no space left on device", "could not extend file", "disk quota exceeded"];
+    const UNAVAILABLE: [&str; 13] = [
+        "readonly database",
+        "read-only file system",
+        "disk i/o error",
+        "unable to open database file",
+        "database is locked",
+        "terminating connection",
+        "the database system is",
+        "connection closed",
+        "server closed the connection",
+        "too many clients",
+        "too many connections",
+        "out of memory",
+        "canceling statement due to conflict with recovery",
+    ];
+    if FULL.iter().any(|f| m.contains(f)) {
+        Some(Outage::Full)
+    } else if UNAVAILABLE.iter().any(|u| m.contains(u)) {
+        Some(Outage::Unavailable)
+    } else {
+        None
     }
 }
 
@@ -122,6 +188,17 @@ impl Db {
         } else {
             let path = url.strip_prefix("sqlite://").unwrap_or(url).to_owned();
             Ok(Db::Sqlite(sqlite::connect(path, max_connections).await?))
+        }
+    }
+
+    /// Each connection pool's size and use, for the metrics.
+    pub fn pool_states(&self) -> Vec<PoolState> {
+        match self {
+            Db::Pg(pool) => {
+                let (size, open, idle) = pool.state();
+                vec![PoolState { pool: "postgresql", size, open, idle }]
+            }
+            Db::Sqlite(pools) => pools.pool_states().to_vec(),
         }
     }
 
@@ -292,4 +369,24 @@ macro_rules! page_and_count {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{outage_in, Outage};
+
+    #[test]
+    fn outages_are_told_from_the_drivers_messages() {
+        for m in ["attempt to write a readonly database", "disk I/O error", "database is locked", "unable to open database file",
+            "terminating connection due to administrator command", "the database system is shutting down", "connection closed",
+            "sorry, too many clients already"] {
+            assert_eq!(outage_in(m), Some(Outage::Unavailable), "{m}");
+        }
+        for m in ["database or disk is full", "could not extend file \"base/1/2\": No space left on device"] {
+            assert_eq!(outage_in(m), Some(Outage::Full), "{m}");
+        }
+        for m in ["duplicate key value violates unique constraint", "syntax error at or near"] {
+            assert_eq!(outage_in(m), None, "{m}");
+        }
+    }
 }

@@ -23,6 +23,7 @@ where
     pool: Pool<AsyncDieselConnectionManager<C>>,
     turns: Semaphore,
     wait: Duration,
+    size: u32,
 }
 
 /// A connection, held: its turn ends when it is dropped (the connection goes
@@ -71,7 +72,13 @@ where
             .build(manager)
             .await
             .map_err(StoreError::pool)?;
-        Ok(FairPool { pool, turns: Semaphore::new(size as usize), wait })
+        Ok(FairPool { pool, turns: Semaphore::new(size as usize), wait, size })
+    }
+
+    /// (size, open connections, idle connections), for the metrics.
+    pub fn state(&self) -> (u32, u32, u32) {
+        let s = self.pool.state();
+        (self.size, s.connections, s.idle_connections)
     }
 
     pub async fn get(&self) -> Result<Pooled<'_, C>, StoreError> {

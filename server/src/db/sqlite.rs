@@ -72,6 +72,16 @@ impl SqlitePools {
         self.read.get().await
     }
 
+    /// The readers' pool and the writer, for the metrics.
+    pub fn pool_states(&self) -> [super::PoolState; 2] {
+        let (size, open, idle) = self.read.state();
+        let writing = self.write.conn.try_lock().is_err();
+        [
+            super::PoolState { pool: "sqlite_read", size, open, idle },
+            super::PoolState { pool: "sqlite_write", size: 1, open: 1, idle: u32::from(!writing) },
+        ]
+    }
+
     /// The writer, in arrival order.
     pub async fn writer(&self) -> Result<WriterTurn<'_>, StoreError> {
         self.write.turn().await

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod counts;
 pub mod events;
 pub mod files;
+pub mod health;
 pub mod helpdesk;
 pub mod idempotency;
 pub mod know;

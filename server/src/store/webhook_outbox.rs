@@ -84,6 +84,12 @@ impl Default for RetryPolicy {
 /// Claims up to `limit` due deliveries for `lease`, incrementing each one's
 /// attempt count. PostgreSQL skips rows another worker is claiming
 /// (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time.
+/// Deliveries waiting to be sent, every tenant's (the metrics' outbox
+/// depth).
+pub async fn pending_count(db: &Db) -> Result<i64, StoreError> {
+    Ok(crate::with_conn!(db, |conn| wd::table.filter(wd::status.eq("pending")).count().get_result::<i64>(conn).await?))
+}
+
 pub async fn claim(db: &Db, limit: i64, lease: std::time::Duration) -> Result<Vec<Claimed>, StoreError> {
     let now = Ts::now();
     let until = Ts::from(now.0 + TimeDelta::from_std(lease).unwrap_or(TimeDelta::seconds(60)));

@@ -53,6 +53,12 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 /// Checks a URL as an endpoint is saved: its form, its scheme, and (without
 /// the allow flag) that its host resolves to public addresses only.
 pub async fn check_url(raw: &str, allow_private: bool) -> Result<Url, String> {
+    // The URL parser silently drops tabs and line breaks (WHATWG); a URL
+    // that holds them (or any control character, or a space) was not meant
+    // as one, and is refused rather than stored changed.
+    if raw.chars().any(|c| c.is_control() || c == ' ') {
+        return Err("must not contain spaces or control characters (CR, LF, tab)".into());
+    }
     let url = Url::parse(raw).map_err(|e| format!("is not a valid URL: {e}"))?;
     match url.scheme() {
         "https" => {}

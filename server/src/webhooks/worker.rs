@@ -89,6 +89,7 @@ async fn run(db: Db, settings: WebhookSettings, sender: Sender, mut stop: tokio:
             .collect()
             .await;
         for o in &outcomes {
+            crate::metrics::webhook_attempt(o.status_code);
             tracing::info!(
                 delivery_id = o.delivery_id, tenant_id = o.tenant_id, attempt = o.attempt,
                 status = o.status_code, error = o.error.as_deref(), latency_ms = o.latency_ms,
