@@ -43,7 +43,7 @@ async fn demo_server() -> (mobieus_server::Running, String, String, mobieus_serv
     config.key_cache_ttl = Duration::ZERO;
     config.allow_private_webhooks = true;
     let ctx = AppContext::new(config).await.unwrap();
-    let seed = mobieus_server::demo::seed_demo(&ctx.db).await.unwrap();
+    let seed = mobieus_server::demo::seed_demo(&ctx.db, &ctx.config.secrets).await.unwrap();
     let db = ctx.db.clone();
     let server = mobieus_server::serve(ctx).unwrap();
     let base = format!("http://{}", server.local_addr());

@@ -151,7 +151,7 @@ async fn core_surface_through_the_client() {
     use futures::StreamExt;
     for backend in backends() {
         let ts = TestServer::start_with(&backend, |c| c.allow_private_webhooks = true).await;
-        let seed = mobieus_server::demo::seed_demo(ts.db()).await.unwrap();
+        let seed = mobieus_server::demo::seed_demo(ts.db(), ts.secrets()).await.unwrap();
         let c = ts.client(&seed.key);
 
         let types_ = c.list_event_types().send().await.unwrap().into_inner();

@@ -153,7 +153,7 @@ async fn idle_streams_get_heartbeats() {
 async fn the_catalogue_lists_every_contract_type_and_written_events_follow_their_schemas() {
     for b in backends() {
         let ts = TestServer::start(&b).await;
-        let seed = mobieus_server::demo::seed_demo(ts.db()).await.unwrap();
+        let seed = mobieus_server::demo::seed_demo(ts.db(), ts.secrets()).await.unwrap();
         let types = ts.get(Some(&seed.key), "/api/v1/events/types").await;
         assert_eq!(types.status, 200, "{}", types.text);
         let names: Vec<&str> = types.body["data"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();

@@ -732,7 +732,7 @@ async fn merging_moves_the_thread_and_closes_the_source() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_seeds_a_working_helpdesk() {
     let ts = TestServer::start(&common::Backend::Sqlite).await;
-    let seed = mobieus_server::demo::seed_demo(ts.db()).await.unwrap();
+    let seed = mobieus_server::demo::seed_demo(ts.db(), ts.secrets()).await.unwrap();
     let get = |p: &'static str| {
         let (ts, key) = (&ts, seed.key.clone());
         async move { ts.get(Some(&key), p).await }

@@ -6,13 +6,12 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::{backends, Backend, TestServer};
 use mobieus_api::types;
 use mobieus_server::admin::ai as admin_ai;
-use mobieus_server::ai::sealed::MasterKey;
+use mobieus_server::secrets::{Keyring, MasterKey};
 use mobieus_server::store::helpdesk::agents::agent_create;
 use mobieus_server::store::helpdesk::queues::queue_create;
 use mobieus_server::store::helpdesk::topics::{topic_create, FieldDefinition};
@@ -27,12 +26,16 @@ fn master() -> MasterKey {
     MasterKey::parse(MASTER).unwrap()
 }
 
+fn keyring() -> Keyring {
+    Keyring::new(Some(master()), vec![])
+}
+
 async fn ai_server(backend: &Backend, model: &ModelStandIn) -> TestServer {
     let url = model.url();
     TestServer::start_with(backend, move |c| {
         c.ai.anthropic_base_url = url;
         c.ai.timeout = TIMEOUT;
-        c.ai.master_key = Some(Arc::new(master()));
+        c.secrets = keyring();
     })
     .await
 }
@@ -41,7 +44,7 @@ async fn ai_server(backend: &Backend, model: &ModelStandIn) -> TestServer {
 /// all-scope API key.
 async fn ai_tenant(ts: &TestServer, slug: &str, plan: &str) -> (i64, String) {
     let id = ts.tenant(slug, plan).await;
-    admin_ai::ai_set_key_cmd(ts.db(), slug, TENANT_KEY, Some(&master())).await.unwrap();
+    admin_ai::ai_set_key_cmd(ts.db(), slug, TENANT_KEY, &keyring()).await.unwrap();
     admin_ai::ai_hooks_cmd(ts.db(), slug, "all", true).await.unwrap();
     (id, ts.key(id, &["all"]).await)
 }
@@ -430,7 +433,7 @@ async fn an_openai_compatible_endpoint_serves_a_sovereign_tenant_on(backend: &Ba
         assert_eq!((sent.body["model"].as_str(), sent.body["messages"][0]["role"].as_str()), (Some("llama-3.1-8b"), Some("system")));
         assert!(sent.body["messages"][1]["content"].as_str().unwrap().contains("STILL no refund"));
         // with a key, it is the bearer token
-        admin_ai::ai_set_key_cmd(ts.db(), "sov", "local-secret", Some(&master())).await.unwrap();
+        admin_ai::ai_set_key_cmd(ts.db(), "sov", "local-secret", &keyring()).await.unwrap();
         model.script([Scripted::openai(&json!({ "overall": "neutral", "confidence": 0.6, "signals": [] }).to_string(), 80, 12)]);
         let r = ts.post(Some(&key), "/api/v1/helpdesk/ai/sentiment", &json!({ "ticket_id": d.ticket_id }), None).await;
         assert_eq!(r.body["ok"], true, "{}", r.text);
@@ -452,9 +455,9 @@ async fn provider_keys_are_sealed_at_rest_and_never_shown_on(backend: &Backend) 
         let ts = ai_server(backend, &model).await;
         let tenant = ts.tenant("acme", "creator_plus").await;
         // no master key: refused, nothing stored
-        let refused = admin_ai::ai_set_key_cmd(ts.db(), "acme", TENANT_KEY, None).await.unwrap_err();
+        let refused = admin_ai::ai_set_key_cmd(ts.db(), "acme", TENANT_KEY, &Keyring::default()).await.unwrap_err();
         assert!(refused.to_string().contains("MOBIEUS_MASTER_KEY"), "{refused}");
-        let shown = admin_ai::ai_set_key_cmd(ts.db(), "acme", TENANT_KEY, Some(&master())).await.unwrap();
+        let shown = admin_ai::ai_set_key_cmd(ts.db(), "acme", TENANT_KEY, &keyring()).await.unwrap();
         assert!(!shown.to_string().contains(TENANT_KEY) && shown["key_set"] == true, "{shown}");
         let stored = mobieus_server::store::ai::settings::ai_tenant(ts.db(), tenant).await.unwrap().settings.sealed_key.unwrap();
         assert!(!stored.contains(TENANT_KEY) && stored.starts_with("v1:"), "{stored}");
@@ -465,7 +468,7 @@ async fn provider_keys_are_sealed_at_rest_and_never_shown_on(backend: &Backend) 
         let url = model.url();
         let stranger = TestServer::start_on(backend, &db_url_of(&ts).await, move |c| {
             c.ai.anthropic_base_url = url;
-            c.ai.master_key = Some(Arc::new(MasterKey::parse(&"ab".repeat(32)).unwrap()));
+            c.secrets = Keyring::new(Some(MasterKey::parse(&"ab".repeat(32)).unwrap()), vec![]);
         })
         .await;
         admin_ai::ai_hooks_cmd(ts.db(), "acme", "all", true).await.unwrap();

@@ -38,7 +38,7 @@ fn redact(value: &Value) -> insta::Settings {
 async fn public_json_of_the_demo_tenant() {
     // no delivery worker: the demo's webhook deliveries stay as seeded
     let ts = TestServer::start_with(&Backend::Sqlite, |c| c.webhooks.workers = 0).await;
-    let seed = mobieus_server::demo::seed_demo(ts.db()).await.unwrap();
+    let seed = mobieus_server::demo::seed_demo(ts.db(), ts.secrets()).await.unwrap();
     let key = seed.key.as_str();
     let cases: [(&str, &str); 29] = [
         ("users_page", "/api/v1/users?limit=2"),

@@ -285,3 +285,88 @@ async fn a_restart_loses_no_pending_delivery() {
         until(&second, &key, &format!("/api/v1/webhooks/endpoints/{id}/deliveries?status=succeeded"), |b| b["total_count"] == 5).await;
     }
 }
+
+/// Signing secrets (and the one before a rotation, and the answer replayed
+/// for an Idempotency-Key, which holds the secret) are sealed at rest with the
+/// master key; `secrets rotate-master-key` reseals them under a new key while
+/// a server runs, seals any kept unsealed, and a server holding only the new
+/// key then signs with them.
+#[tokio::test(flavor = "multi_thread")]
+async fn signing_secrets_are_sealed_at_rest_and_a_master_key_rotation_reseals_them() {
+    use mobieus_server::admin::secrets::rotate_master_key_cmd;
+    use mobieus_server::secrets::{sealed_by, Keyring, MasterKey};
+    use mobieus_server::store::webhooks::{endpoint_get, secret_context};
+    for b in backends() {
+        let ts = TestServer::start_with(&b, fast).await;
+        let old_id = ts.secrets().current().unwrap().id().to_owned();
+        let (tenant, key) = ts.tenant_with_key("hooks").await;
+        let rx = Receiver::start(true).await;
+        let body = json!({ "url": rx.url("/hook"), "event_types": ["*"] });
+        let created = ts.post(Some(&key), "/api/v1/webhooks/endpoints", &body, Some("create-hook-1")).await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let id = created.body["data"]["endpoint"]["id"].as_i64().unwrap();
+        let first = created.body["data"]["secret"].as_str().unwrap().to_owned();
+        let rotated = ts.post(Some(&key), &format!("/api/v1/webhooks/endpoints/{id}/rotate-secret"), &json!({}), None).await;
+        let second = rotated.body["data"]["secret"].as_str().unwrap().to_owned();
+        // at rest: sealed by the server's key, the secrets nowhere in clear
+        let row = endpoint_get(ts.db(), tenant, id).await.unwrap();
+        for stored in [&row.secret, row.previous_secret.as_ref().unwrap()] {
+            assert_eq!(sealed_by(stored), Some(old_id.as_str()), "{stored}");
+            assert!(!stored.contains("whsec_"));
+        }
+        let answers = mobieus_server::store::idempotency::idempotency_answers_after(ts.db(), &(0, String::new(), String::new()), 10).await.unwrap();
+        assert_eq!(answers.len(), 1);
+        assert!(sealed_by(&answers[0].body).is_some() && !answers[0].body.contains(&first), "{}", answers[0].body);
+        // the replay opens it: the same answer, secret included
+        let replay = ts.post(Some(&key), "/api/v1/webhooks/endpoints", &body, Some("create-hook-1")).await;
+        assert_eq!((replay.status, replay.body["data"]["secret"].as_str()), (201, Some(first.as_str())), "{}", replay.text);
+        // an endpoint written while no master key was set keeps its secret unsealed
+        let keyless = TestServer::start_on(&b, &ts.server.app_private().config.database_url, |c| {
+            fast(c);
+            c.secrets = Keyring::default();
+        })
+        .await;
+        let plain = keyless.post(Some(&key), "/api/v1/webhooks/endpoints", &json!({ "url": rx.url("/other") }), None).await;
+        let plain_id = plain.body["data"]["endpoint"]["id"].as_i64().unwrap();
+        assert_eq!(sealed_by(&endpoint_get(ts.db(), tenant, plain_id).await.unwrap().secret), None);
+        drop(keyless);
+
+        // a rotation that is not given the old key cannot open what it sealed, and says so
+        let new_key = || MasterKey::parse(&"5a".repeat(32)).unwrap();
+        let stranger = rotate_master_key_cmd(ts.db(), &Keyring::new(Some(new_key()), vec![])).await.unwrap_err();
+        assert!(stranger.to_string().contains("not given"), "{stranger}");
+        // given it: every value resealed by the new key (the keyless one sealed), once
+        let ring = Keyring::new(Some(new_key()), vec![MasterKey::parse(common::TEST_MASTER_KEY).unwrap()]);
+        let report = rotate_master_key_cmd(ts.db(), &ring).await.unwrap();
+        // (the keyless secret was sealed by the run above, which needed no old key for it)
+        assert_eq!((report["webhook_secrets"]["resealed"].as_u64(), report["webhook_secrets"]["already_current"].as_u64()), (Some(1), Some(1)), "{report}");
+        assert_eq!(report["idempotent_answers"]["resealed"], 1, "{report}");
+        let again = rotate_master_key_cmd(ts.db(), &ring).await.unwrap();
+        assert_eq!((again["webhook_secrets"]["resealed"].as_u64(), again["webhook_secrets"]["already_current"].as_u64()), (Some(0), Some(2)), "{again}");
+        let new_id = new_key().id().to_owned();
+        let row = endpoint_get(ts.db(), tenant, id).await.unwrap();
+        let context = secret_context(tenant);
+        let only_new = Keyring::new(Some(new_key()), vec![]);
+        assert_eq!(sealed_by(&row.secret), Some(new_id.as_str()));
+        assert_eq!(only_new.open(&row.secret, &context).unwrap(), second);
+        assert_eq!(only_new.open(row.previous_secret.as_ref().unwrap(), &context).unwrap(), first);
+        assert_eq!(only_new.open(&endpoint_get(ts.db(), tenant, plain_id).await.unwrap().secret, &context).unwrap(), plain.body["data"]["secret"].as_str().unwrap());
+        let db_url = ts.server.app_private().config.database_url.clone();
+        drop(ts);
+
+        // a server holding only the new key signs with both secrets and replays the stored answer
+        let ts = TestServer::start_on(&b, &db_url, |c| {
+            fast(c);
+            c.secrets = Keyring::new(Some(new_key()), vec![]);
+        })
+        .await;
+        rx.set_secrets(&[&first, &second]);
+        let test = ts.post(Some(&key), &format!("/api/v1/webhooks/endpoints/{id}/test"), &json!({}), None).await;
+        assert_eq!(test.status, 201, "{}", test.text);
+        assert!(rx.wait_for(10, |r| r.count() >= 1).await);
+        let got = rx.received().into_iter().find(|r| r.body.contains("webhook.test")).unwrap();
+        assert_eq!(got.verified_by, vec![0, 1], "{b:?}: signed with the current and the previous secret: {}", got.signature);
+        let replay = ts.post(Some(&key), "/api/v1/webhooks/endpoints", &body, Some("create-hook-1")).await;
+        assert_eq!(replay.body["data"]["secret"].as_str(), Some(first.as_str()), "{}", replay.text);
+    }
+}

@@ -30,8 +30,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let db = Db::connect(&url, 24).await?;
     let tenant = tenant_create(&db, "bench", "Bench", "pro").await?.id;
     let rx = Receiver::start(true).await;
-    let endpoint = endpoint_create(&db, tenant, &rx.url("/hook"), &["post.created".to_owned()], None).await?;
-    rx.set_secrets(&[&endpoint.secret]);
+    // sealed at rest as in production: every attempt opens the secret
+    let secrets = mobieus_server::secrets::Keyring::new(Some(mobieus_server::secrets::MasterKey::parse(&"42".repeat(32))?), vec![]);
+    let (_endpoint, secret) = endpoint_create(&db, &secrets, tenant, &rx.url("/hook"), &["post.created".to_owned()], None).await?;
+    rx.set_secrets(&[&secret]);
     let author = user_create(&db, tenant, &NewUser { username: "bench".into(), display_name: "Bench".into(), email: None, role: "member".into() })
         .await?
         .id;
@@ -52,7 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let settings = WebhookSettings { workers, poll_interval: Duration::from_millis(20), ..WebhookSettings::default() };
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let started = Instant::now();
-    spawn_workers(db.clone(), settings.clone(), true, stop_rx);
+    spawn_workers(db.clone(), settings.clone(), true, secrets.clone(), stop_rx);
     let done = rx.wait_for(600, |r| r.count() >= n).await;
     let secs = started.elapsed().as_secs_f64();
     let _ = stop.send(true);

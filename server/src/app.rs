@@ -45,7 +45,7 @@ impl AppContext {
             scim_tokens: KeyCache::new(config.key_cache_ttl),
             limiter: Arc::new(RateLimiter::new(config.rate_limit_reconcile)),
             cursors: CursorCodec::new(cursor_key.as_bytes()),
-            ai: crate::ai::AiRuntime::new(&config.ai),
+            ai: crate::ai::AiRuntime::new(&config.ai, config.secrets.clone()),
             stop: tokio::sync::watch::channel(false).0,
             config: Arc::new(config),
             db,
@@ -173,6 +173,7 @@ pub fn serve(ctx: AppContext) -> Result<Running, String> {
         ctx.db.clone(),
         ctx.config.webhooks.clone(),
         ctx.config.allow_private_webhooks,
+        ctx.config.secrets.clone(),
         ctx.stop.subscribe(),
     );
     let api = mobieus_api_mod::api_description::<ServerImpl>().map_err(|e| e.to_string())?;

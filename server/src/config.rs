@@ -27,9 +27,11 @@ pub struct ServerConfig {
     /// events other processes wrote (this process's writes wake it at once).
     pub stream_heartbeat: Duration,
     pub stream_poll: Duration,
-    /// mobieusAI: the provider call timeout, Anthropic's base URL, the master
-    /// key that seals tenants' provider keys.
+    /// mobieusAI: the provider call timeout and Anthropic's base URL.
     pub ai: crate::ai::AiConfig,
+    /// The master keys that seal secrets at rest (webhook signing secrets,
+    /// provider keys).
+    pub secrets: crate::secrets::Keyring,
 }
 
 impl ServerConfig {
@@ -55,6 +57,7 @@ impl ServerConfig {
             stream_heartbeat: Duration::from_secs(15),
             stream_poll: Duration::from_millis(500),
             ai: crate::ai::AiConfig::default(),
+            secrets: crate::secrets::Keyring::default(),
         }
     }
 }

@@ -18,6 +18,7 @@ use crate::store::listings::{listing_create, NewListing};
 use crate::store::moderation::moderator;
 use crate::store::reports::{report_act, report_create, ActRequest, NewReport, ReportAct};
 use crate::store::users::{user_create, NewUser};
+use crate::secrets::Keyring;
 use crate::store::webhooks::{endpoint_create, endpoint_update, EndpointChanges};
 
 pub const DEMO_SLUG: &str = "demo";
@@ -50,7 +51,8 @@ const TAGS: [(&str, &str, &str); 6] = [
 
 /// Creates (once) the demo tenant with members, posts and tags, and mints a
 /// fresh all-scope key every time.
-pub async fn seed_demo(db: &Db) -> Result<DemoSeed, StoreError> {
+/// `secrets` seals the demo webhook endpoint's signing secret.
+pub async fn seed_demo(db: &Db, secrets: &Keyring) -> Result<DemoSeed, StoreError> {
     let (tenant, seeded) = match tenant_by_slug(db, DEMO_SLUG).await {
         Ok(t) => (t, false),
         Err(StoreError::NotFound) => (tenant_create(db, DEMO_SLUG, "Demo Community", "pro").await?, true),
@@ -92,7 +94,7 @@ pub async fn seed_demo(db: &Db) -> Result<DemoSeed, StoreError> {
             tag_create(db, tenant.id, slug, name, color, Actor::system()).await?;
         }
         seed_helpdesk(db, tenant.id, &user_ids).await?;
-        seed_marketplace_and_moderation(db, tenant.id, &user_ids, &post_ids).await?;
+        seed_marketplace_and_moderation(db, secrets, tenant.id, &user_ids, &post_ids).await?;
         seed_learn(db, tenant.id, &user_ids).await?;
         seed_know(db, tenant.id).await?;
         seed_scim(db, &tenant.slug, tenant.id, &user_ids).await?;
@@ -179,10 +181,11 @@ async fn seed_helpdesk(db: &Db, tenant: i64, user_ids: &[i64]) -> Result<(), Sto
 /// Listings in every status, files of several kinds, reports in every state
 /// (some acted on, so the moderation log has entries), and a webhook endpoint
 /// left disabled (it has nowhere real to send) with its queued deliveries.
-async fn seed_marketplace_and_moderation(db: &Db, tenant: i64, user_ids: &[i64], post_ids: &[i64]) -> Result<(), StoreError> {
+async fn seed_marketplace_and_moderation(db: &Db, secrets: &Keyring, tenant: i64, user_ids: &[i64], post_ids: &[i64]) -> Result<(), StoreError> {
     // the endpoint first, so the events below queue deliveries for it
-    let endpoint = endpoint_create(
+    let (endpoint, _secret) = endpoint_create(
         db,
+        secrets,
         tenant,
         "https://hooks.example.org/mobieus-demo",
         &["report.created".to_owned(), "listing.created".to_owned()],

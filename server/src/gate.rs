@@ -20,7 +20,7 @@ use crate::errors::internal;
 use crate::scopes;
 use crate::store::api_keys::{hash_secret, key_lookup, ApiKey};
 use crate::store::scim::tokens::{scim_token_lookup, ScimToken, TOKEN_PREFIX};
-use crate::store::idempotency::{idempotency_claim, idempotency_complete, Claim};
+use crate::store::idempotency::{answer_context, idempotency_claim, idempotency_complete, Claim};
 use crate::rate_limit::{Limits as KeyLimits, Verdict, HOUR, MINUTE};
 use crate::store::tenants::{tenant_by_slug, Tenant, API_PLANS};
 
@@ -280,7 +280,15 @@ impl Gate for AppContext {
             .map_err(internal)?;
         match claim {
             Claim::Claimed => Ok(IdempotencyStart::Proceed(Some(ticket.clone()))),
-            Claim::Replay { status, body } => Ok(IdempotencyStart::Replay(StoredResponse { status, body })),
+            Claim::Replay { status, body } => {
+                let secrets = &rqctx.context().config.secrets;
+                let body = secrets.open(&String::from_utf8_lossy(&body), &answer_context(principal.tenant_id)).map_err(|e| {
+                    // only a server started without the key that sealed it
+                    tracing::error!(error = %e, "a stored idempotent answer cannot be opened");
+                    ApiError::server_error()
+                })?;
+                Ok(IdempotencyStart::Replay(StoredResponse { status, body: body.into_bytes() }))
+            }
             Claim::Mismatch => Err(ApiError::new(
                 http::StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency_key_mismatch",
@@ -300,7 +308,9 @@ impl Gate for AppContext {
         ticket: &IdempotencyTicket,
         response: Option<StoredResponse>,
     ) {
-        let stored = response.map(|r| (r.status, r.body));
+        let secrets = &rqctx.context().config.secrets;
+        let context = answer_context(principal.tenant_id);
+        let stored = response.map(|r| (r.status, secrets.seal_if_keyed(&String::from_utf8_lossy(&r.body), &context).into_bytes()));
         if let Err(e) =
             idempotency_complete(&rqctx.context().db, principal.tenant_id, &ticket.key, &ticket.path, stored).await
         {

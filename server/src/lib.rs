@@ -17,6 +17,7 @@ pub mod rate_limit;
 pub mod scopes;
 pub mod scim;
 pub mod scorm;
+pub mod secrets;
 pub mod store;
 pub mod testkit;
 pub mod webhooks;

@@ -85,11 +85,26 @@ enum Command {
         #[command(subcommand)]
         command: AiCommand,
     },
+    /// Secrets at rest: re-encrypt them with a new master key.
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
     /// Maintained list counts (`total_count`).
     Counts {
         #[command(subcommand)]
         command: CountsCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Reseal every secret at rest (webhook signing secrets, provider keys,
+    /// stored idempotent answers) with MOBIEUS_MASTER_KEY, opening them with
+    /// it or a key in MOBIEUS_MASTER_KEY_PREVIOUS (comma-separated); values
+    /// stored while no key was set are sealed. Safe while servers run, and to
+    /// run again.
+    RotateMasterKey,
 }
 
 #[derive(Subcommand)]
@@ -307,8 +322,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             config.base_domain = base_domain.clone();
             config.allow_private_webhooks = *allow_private_webhooks;
             config.ai = mobieus_server::ai::AiConfig::from_env()?;
+            config.secrets = mobieus_server::secrets::Keyring::from_env()?;
+            if config.secrets.current().is_none() {
+                tracing::warn!("MOBIEUS_MASTER_KEY is not set: webhook signing secrets are stored unencrypted, and provider keys cannot be used");
+            }
             let ctx = AppContext::new(config).await.map_err(|e| e.to_string())?;
-            let seed = if *demo { Some(seed_demo(&ctx.db).await.map_err(|e| e.to_string())?) } else { None };
+            let seed = if *demo { Some(seed_demo(&ctx.db, &ctx.config.secrets).await.map_err(|e| e.to_string())?) } else { None };
             let metrics = match metrics_bind {
                 Some(addr) => Some(mobieus_server::metrics::serve(*addr, ctx.db.clone())?),
                 None => None,
@@ -338,7 +357,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Demo => {
             let db = connect().await?;
-            let seed = seed_demo(&db).await.map_err(|e| e.to_string())?;
+            let seed = seed_demo(&db, &mobieus_server::secrets::Keyring::from_env()?).await.map_err(|e| e.to_string())?;
             announce_demo(&seed, "http://127.0.0.1:8080", cli.json);
             Ok(())
         }
@@ -357,7 +376,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             match command {
                 AiCommand::Show { tenant } => out(ai::ai_show_cmd(&db, tenant).await),
                 AiCommand::SetKey { tenant, key } => {
-                    let master = mobieus_server::ai::sealed::MasterKey::from_env().map_err(|e| format!("{}: {e}", mobieus_server::ai::sealed::MASTER_KEY_VAR))?;
+                    let secrets = mobieus_server::secrets::Keyring::from_env()?;
                     let key = if key == "-" {
                         let mut k = String::new();
                         std::io::Read::read_to_string(&mut std::io::stdin(), &mut k).map_err(|e| e.to_string())?;
@@ -365,7 +384,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     } else {
                         key.clone()
                     };
-                    out(ai::ai_set_key_cmd(&db, tenant, &key, master.as_ref()).await)
+                    out(ai::ai_set_key_cmd(&db, tenant, &key, &secrets).await)
                 }
                 AiCommand::ClearKey { tenant } => out(ai::ai_clear_key_cmd(&db, tenant).await),
                 AiCommand::SetProvider { tenant, provider, base_url, model } => {
@@ -380,6 +399,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Counts { command: CountsCommand::Verify } => {
             let db = connect().await?;
             out(admin::counts_verify_cmd(&db).await)
+        }
+        Command::Secrets { command: SecretsCommand::RotateMasterKey } => {
+            let secrets = mobieus_server::secrets::Keyring::from_env()?;
+            let db = connect().await?;
+            out(admin::secrets::rotate_master_key_cmd(&db, &secrets).await)
         }
         Command::Scim { command } => {
             let db = connect().await?;

@@ -52,3 +52,27 @@ fn tenants_and_keys_from_the_command_line() {
     assert_eq!(again["seeded"], false, "seeding happens once");
     assert_ne!(again["key"], demo["key"], "a fresh key each time");
 }
+
+/// `secrets rotate-master-key` as operators run it: the demo's webhook
+/// secret sealed by key A is resealed by B (given A as previous), a second
+/// run finds it current, and a run not given B cannot open it.
+#[test]
+fn the_master_key_rotates_from_the_command_line() {
+    use common::admin_run_with;
+    let db = mobieus_server::testkit::fresh_sqlite();
+    let (a, b, c) = ("aa".repeat(32), "bb".repeat(32), "cc".repeat(32));
+    let (ok, _, err) = admin_run_with(&db, &["secrets", "rotate-master-key"], &[]);
+    assert!(!ok && err.contains("MOBIEUS_MASTER_KEY is not set"), "{err}");
+    let (ok, _, err) = admin_run_with(&db, &["demo"], &[("MOBIEUS_MASTER_KEY", &a)]);
+    assert!(ok, "{err}");
+    let (ok, report, err) = admin_run_with(&db, &["secrets", "rotate-master-key"], &[("MOBIEUS_MASTER_KEY", &b), ("MOBIEUS_MASTER_KEY_PREVIOUS", &a)]);
+    assert!(ok, "{err}");
+    assert_eq!(report["webhook_secrets"]["resealed"], 1, "{report}");
+    let (ok, again, _) = admin_run_with(&db, &["secrets", "rotate-master-key"], &[("MOBIEUS_MASTER_KEY", &b)]);
+    assert!(ok);
+    assert_eq!((again["webhook_secrets"]["resealed"].as_u64(), again["webhook_secrets"]["already_current"].as_u64()), (Some(0), Some(1)), "{again}");
+    let (ok, _, err) = admin_run_with(&db, &["secrets", "rotate-master-key"], &[("MOBIEUS_MASTER_KEY", &c), ("MOBIEUS_MASTER_KEY_PREVIOUS", &a)]);
+    assert!(!ok && err.contains("not given") && !err.contains(&b), "{err}");
+    let (ok, _, err) = admin_run_with(&db, &["secrets", "rotate-master-key"], &[("MOBIEUS_MASTER_KEY", "short")]);
+    assert!(!ok && err.contains("32 bytes"), "{err}");
+}

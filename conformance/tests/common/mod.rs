@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use mobieus_server::db::Db;
+use mobieus_server::secrets::{Keyring, MasterKey};
 use mobieus_server::store::api_keys::{key_create, NewKey};
 use mobieus_server::store::tenants::tenant_create;
 use mobieus_server::{testkit, AppContext, Running, ServerConfig};
@@ -35,6 +36,13 @@ pub async fn database_url(backend: &Backend) -> String {
     }
 }
 
+/// The master key every test server holds unless a test gives another.
+pub const TEST_MASTER_KEY: &str = "74657374206d6173746572206b657920666f72206d6f62696575732074657374";
+
+pub fn test_keyring() -> Keyring {
+    Keyring::new(Some(MasterKey::parse(TEST_MASTER_KEY).unwrap()), vec![])
+}
+
 pub struct TestServer {
     pub base: String,
     pub backend: Backend,
@@ -58,6 +66,8 @@ impl TestServer {
         config.bind = "127.0.0.1:0".parse().unwrap();
         config.key_cache_ttl = Duration::ZERO;
         config.max_connections = 8;
+        // secrets at rest sealed, as in production
+        config.secrets = test_keyring();
         tweak(&mut config);
         let ctx = AppContext::new(config).await.expect("server context");
         let server = mobieus_server::serve(ctx).expect("server starts");
@@ -67,6 +77,11 @@ impl TestServer {
 
     pub fn db(&self) -> &Db {
         &self.server.app_private().db
+    }
+
+    /// The master keys this server seals secrets with.
+    pub fn secrets(&self) -> &Keyring {
+        &self.server.app_private().config.secrets
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -7,9 +7,9 @@ use serde_json::{json, Value};
 
 use super::{not_found, AdminError};
 use crate::ai::provider::{ProviderKind, DEFAULT_MODEL};
-use crate::ai::sealed::{MasterKey, MASTER_KEY_VAR};
 use crate::ai::{hooks_named, key_context, Hook};
 use crate::db::Db;
+use crate::secrets::{Keyring, MASTER_KEY_VAR};
 use crate::store::ai::settings::{ai_settings_change, ai_tenant, AiSettings};
 use crate::store::ai::usage::usage_month;
 use crate::store::tenants::tenant_by_slug;
@@ -40,8 +40,8 @@ pub async fn ai_show_cmd(db: &Db, slug: &str) -> Result<Value, AdminError> {
 }
 
 /// Seals and stores the tenant's provider key; refused without a master key.
-pub async fn ai_set_key_cmd(db: &Db, slug: &str, key: &str, master: Option<&MasterKey>) -> Result<Value, AdminError> {
-    let master = master.ok_or_else(|| AdminError::Invalid(format!("{MASTER_KEY_VAR} is not set: a provider key is only stored encrypted with it (32 bytes, as 64 hex digits or base64)")))?;
+pub async fn ai_set_key_cmd(db: &Db, slug: &str, key: &str, secrets: &Keyring) -> Result<Value, AdminError> {
+    let master = secrets.current().ok_or_else(|| AdminError::Invalid(format!("{MASTER_KEY_VAR} is not set: a provider key is only stored encrypted with it (32 bytes, as 64 hex digits or base64)")))?;
     let key = key.trim();
     if key.is_empty() || key.len() > 1000 || key.chars().any(char::is_control) {
         return Err(AdminError::Invalid("the key must be 1 to 1000 printable characters".into()));

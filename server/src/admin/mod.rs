@@ -163,3 +163,4 @@ pub async fn counts_verify_cmd(db: &Db) -> Result<Value, AdminError> {
 }
 
 pub mod ai;
+pub mod secrets;

@@ -1,17 +1,15 @@
 //! mobieusAI support assists: the eight helpdesk hooks on the tenant's own
 //! model provider. `hooks` runs each one (gate, data, prompt, model, check,
 //! usage) through [`session::Session`]; the rest is pure: the provider
-//! protocols, prompts, answer checks, clustering, sealed keys.
+//! protocols, prompts, answer checks, clustering (keys are sealed by `crate::secrets`).
 
 pub mod answer;
 pub mod cluster;
 pub mod hooks;
 pub mod prompt;
 pub mod provider;
-pub mod sealed;
 pub mod session;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The hooks, in the catalogue's order.
@@ -76,17 +74,19 @@ pub const AI_PLANS: [&str; 2] = ["creator_plus", "sovereign"];
 pub struct AiRuntime {
     pub config: AiConfig,
     pub http: reqwest::Client,
+    /// Opens tenants' sealed provider keys.
+    pub secrets: crate::secrets::Keyring,
 }
 
 impl AiRuntime {
-    pub fn new(config: &AiConfig) -> Self {
+    pub fn new(config: &AiConfig, secrets: crate::secrets::Keyring) -> Self {
         let http = reqwest::Client::builder()
             // a provider never redirects a completion; following one could send the key elsewhere
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .build()
             .expect("an HTTP client with rustls builds");
-        AiRuntime { config: config.clone(), http }
+        AiRuntime { config: config.clone(), http, secrets }
     }
 }
 
@@ -97,18 +97,16 @@ pub struct AiConfig {
     pub timeout: Duration,
     /// `MOBIEUS_ANTHROPIC_BASE_URL`, so tests and proxies can stand in.
     pub anthropic_base_url: String,
-    pub master_key: Option<Arc<sealed::MasterKey>>,
 }
 
 impl Default for AiConfig {
     fn default() -> Self {
-        AiConfig { timeout: Duration::from_secs(30), anthropic_base_url: provider::ANTHROPIC_DEFAULT_BASE_URL.to_owned(), master_key: None }
+        AiConfig { timeout: Duration::from_secs(30), anthropic_base_url: provider::ANTHROPIC_DEFAULT_BASE_URL.to_owned() }
     }
 }
 
 impl AiConfig {
-    /// From the environment; a malformed master key is an error (the
-    /// server refuses to start rather than run unable to open keys).
+    /// From the environment.
     pub fn from_env() -> Result<Self, String> {
         let mut c = AiConfig::default();
         if let Ok(s) = std::env::var("MOBIEUS_AI_TIMEOUT_SECONDS") {
@@ -120,7 +118,6 @@ impl AiConfig {
         {
             c.anthropic_base_url = u.trim().to_owned();
         }
-        c.master_key = sealed::MasterKey::from_env().map_err(|e| format!("{}: {e}", sealed::MASTER_KEY_VAR))?.map(Arc::new);
         Ok(c)
     }
 }

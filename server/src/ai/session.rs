@@ -185,19 +185,15 @@ impl<'a> Session<'a> {
                 return Some(Failure::ProviderError("the tenant's AI usage could not be read".into()));
             }
         }
-        let key = match (&s.sealed_key, &self.rt.config.master_key) {
-            (None, _) => None,
-            (Some(sealed), Some(master)) => match master.open(sealed, &key_context(self.tenant_id)) {
+        let key = match &s.sealed_key {
+            None => None,
+            Some(sealed) => match self.rt.secrets.open(sealed, &key_context(self.tenant_id)) {
                 Ok(k) => Some(k),
                 Err(e) => {
-                    tracing::error!(request_id = %self.request_id, error = %e, "the tenant's AI key cannot be opened with this server's master key");
+                    tracing::error!(request_id = %self.request_id, error = %e, "the tenant's AI key cannot be opened with this server's master keys");
                     return Some(Failure::ProviderError("the tenant's key cannot be opened by this server".into()));
                 }
             },
-            (Some(_), None) => {
-                tracing::error!(request_id = %self.request_id, "a tenant's AI key is set but MOBIEUS_MASTER_KEY is not");
-                return Some(Failure::ProviderError("the tenant's key cannot be opened by this server".into()));
-            }
         };
         let model = self.usage.model.clone().unwrap_or_default();
         self.endpoint = Some(Endpoint { kind, base_url, model, key });

@@ -34,8 +34,7 @@ fn endpoint_out(e: Endpoint) -> types::WebhookEndpoint {
     }
 }
 
-fn with_secret(e: Endpoint) -> types::WebhookEndpointSecretEnvelope {
-    let secret = e.secret.clone();
+fn with_secret((e, secret): (Endpoint, String)) -> types::WebhookEndpointSecretEnvelope {
     types::WebhookEndpointSecretEnvelope {
         data: types::WebhookEndpointSecret { endpoint: endpoint_out(e), secret },
         next_cursor: None,
@@ -133,7 +132,8 @@ impl WebhooksService for AppContext {
         let types_ = event_types(body.event_types.map(|v| v.into_iter().map(|t| t.to_string()).collect()))?;
         let url = checked_url(call, &body.url).await?;
         let description = body.description.map(|d| d.to_string());
-        let endpoint = endpoint_create(&call.context().db, call.principal.tenant_id, &url, &types_, description.as_deref())
+        let ctx = call.context();
+        let endpoint = endpoint_create(&ctx.db, &ctx.config.secrets, call.principal.tenant_id, &url, &types_, description.as_deref())
             .await
             .map_err(store_error("webhook_endpoint"))?;
         Ok(with_secret(endpoint))
@@ -183,7 +183,8 @@ impl WebhooksService for AppContext {
         path: RotateWebhookSecretPath,
         _headers: RotateWebhookSecretHeaders,
     ) -> Result<types::WebhookEndpointSecretEnvelope, ApiError> {
-        let e = endpoint_rotate(&call.context().db, call.principal.tenant_id, path.id).await.map_err(store_error("webhook_endpoint"))?;
+        let ctx = call.context();
+        let e = endpoint_rotate(&ctx.db, &ctx.config.secrets, call.principal.tenant_id, path.id).await.map_err(store_error("webhook_endpoint"))?;
         Ok(with_secret(e))
     }
 

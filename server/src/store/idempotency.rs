@@ -12,13 +12,20 @@ use diesel_async::RunQueryDsl;
 use crate::db::schema::idempotency_keys as ik;
 use crate::db::types::UtcTs;
 use crate::db::{Db, StoreError, Ts};
-use crate::write_conn;
+use crate::{with_conn, write_conn};
 
 /// How long a stored answer is replayed.
 pub const RETENTION: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 /// How long a claim holds before a retry may take it over (the first request
 /// is presumed dead).
 pub const LOCK: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+/// What a tenant's stored answers are sealed for: an answer may carry a
+/// secret shown once (a webhook endpoint's signing secret), so it is kept
+/// sealed like the secret itself.
+pub fn answer_context(tenant: i64) -> String {
+    format!("idempotent-answer:tenant:{tenant}")
+}
 
 #[derive(Debug, PartialEq)]
 pub enum Claim {
@@ -118,6 +125,46 @@ pub async fn idempotency_complete(
         }
         Ok(())
     })
+}
+
+/// A stored answer's position and body, for a master-key rotation.
+#[derive(Debug, Clone, Queryable)]
+pub struct StoredAnswer {
+    pub tenant_id: i64,
+    pub key: String,
+    pub path: String,
+    pub body: String,
+}
+
+/// Stored answers after `after` (tenant, key, path), in that order, a batch
+/// at a time.
+pub async fn idempotency_answers_after(db: &Db, after: &(i64, String, String), limit: i64) -> Result<Vec<StoredAnswer>, StoreError> {
+    let (t, k, p) = after.clone();
+    with_conn!(db, |conn| Ok(ik::table
+        .filter(ik::response_body.is_not_null())
+        .filter(
+            ik::tenant_id
+                .gt(t)
+                .or(ik::tenant_id.eq(t).and(ik::idem_key.gt(k.clone())))
+                .or(ik::tenant_id.eq(t).and(ik::idem_key.eq(k.clone())).and(ik::path.gt(p.clone()))),
+        )
+        .order((ik::tenant_id, ik::idem_key, ik::path))
+        .limit(limit)
+        .select((ik::tenant_id, ik::idem_key, ik::path, ik::response_body.assume_not_null()))
+        .load(conn)
+        .await?))
+}
+
+/// Replaces a stored answer by its resealed form, only if it is still what
+/// was read. Whether it was written.
+pub async fn idempotency_answer_replace(db: &Db, read: &StoredAnswer, resealed: &str) -> Result<bool, StoreError> {
+    let n: usize = write_conn!(db, |conn| diesel::update(
+        ik::table.filter(ik::tenant_id.eq(read.tenant_id).and(ik::idem_key.eq(&read.key)).and(ik::path.eq(&read.path)).and(ik::response_body.eq(&read.body))),
+    )
+    .set(ik::response_body.eq(resealed))
+    .execute(conn)
+    .await?);
+    Ok(n == 1)
 }
 
 /// Drops answers past retention (background housekeeping; touches every tenant).

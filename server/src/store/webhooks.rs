@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::db::schema::{webhook_attempts as wa, webhook_deliveries as wd, webhook_endpoints as we};
 use crate::db::{Db, Found, Json, StoreError, Ts};
+use crate::secrets::{Keyring, SealError};
 use crate::store::counts;
 use crate::store::events::{Event, NewEvent};
 use crate::store::Page;
@@ -42,16 +43,23 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// The secrets that sign a delivery now: the current one, and the one
-    /// before the last rotation while its grace lasts.
-    pub fn signing_secrets(&self, now: DateTime<Utc>) -> Vec<&str> {
-        let mut v = vec![self.secret.as_str()];
+    /// The secrets that sign a delivery now, opened: the current one, and
+    /// the one before the last rotation while its grace lasts.
+    pub fn signing_secrets(&self, now: DateTime<Utc>, secrets: &Keyring) -> Result<Vec<String>, SealError> {
+        let context = secret_context(self.tenant_id);
+        let mut v = vec![secrets.open(&self.secret, &context)?];
         if let (Some(prev), Some(until)) = (&self.previous_secret, self.previous_secret_expires_at)
             && until.0 > now {
-                v.push(prev);
+                v.push(secrets.open(prev, &context)?);
             }
-        v
+        Ok(v)
     }
+}
+
+/// What a tenant's signing secrets are sealed for (the associated data):
+/// a sealed secret copied into another tenant's row does not open.
+pub fn secret_context(tenant: i64) -> String {
+    format!("webhook-secret:tenant:{tenant}")
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -175,24 +183,35 @@ pub struct EndpointChanges {
     pub enabled: Option<bool>,
 }
 
-pub async fn endpoint_create(db: &Db, tenant: i64, url: &str, event_types: &[String], description: Option<&str>) -> Result<Endpoint, StoreError> {
+/// The endpoint and its signing secret (shown once; stored sealed).
+pub async fn endpoint_create(
+    db: &Db,
+    secrets: &Keyring,
+    tenant: i64,
+    url: &str,
+    event_types: &[String],
+    description: Option<&str>,
+) -> Result<(Endpoint, String), StoreError> {
     let now = Ts::now();
-    write_conn!(db, |conn| {
-        Ok(diesel::insert_into(we::table)
+    let secret = new_secret();
+    let sealed = secrets.seal_if_keyed(&secret, &secret_context(tenant));
+    let endpoint: Endpoint = write_conn!(db, |conn| {
+        diesel::insert_into(we::table)
             .values((
                 we::tenant_id.eq(tenant),
                 we::url.eq(url),
                 we::description.eq(description),
                 we::event_types.eq(Json(event_types.to_vec())),
                 we::enabled.eq(true),
-                we::secret.eq(new_secret()),
+                we::secret.eq(sealed),
                 we::created_at.eq(now),
                 we::updated_at.eq(now),
             ))
             .returning(Endpoint::as_returning())
             .get_result(conn)
-            .await?)
-    })
+            .await?
+    });
+    Ok((endpoint, secret))
 }
 
 pub async fn endpoint_list(db: &Db, tenant: i64, before_id: Option<i64>, limit: i64) -> Result<Page<Endpoint>, StoreError> {
@@ -271,9 +290,12 @@ pub async fn endpoint_delete(db: &Db, tenant: i64, id: i64) -> Result<(), StoreE
     if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
-/// A new secret; the current one keeps signing for `ROTATION_GRACE`.
-pub async fn endpoint_rotate(db: &Db, tenant: i64, id: i64) -> Result<Endpoint, StoreError> {
+/// A new secret (returned, shown once); the current one keeps signing for
+/// `ROTATION_GRACE`.
+pub async fn endpoint_rotate(db: &Db, secrets: &Keyring, tenant: i64, id: i64) -> Result<(Endpoint, String), StoreError> {
     let now = Ts::now();
+    let secret = new_secret();
+    let sealed = secrets.seal_if_keyed(&secret, &secret_context(tenant));
     let until = Ts::from(now.0 + ROTATION_GRACE);
     write_tx!(db, |conn| {
         let current: Option<String> = we::table
@@ -287,7 +309,7 @@ pub async fn endpoint_rotate(db: &Db, tenant: i64, id: i64) -> Result<Endpoint, 
             .set((
                 we::previous_secret.eq(Some(current)),
                 we::previous_secret_expires_at.eq(Some(until)),
-                we::secret.eq(new_secret()),
+                we::secret.eq(sealed),
                 we::updated_at.eq(now),
             ))
             .returning(Endpoint::as_returning())
@@ -296,6 +318,44 @@ pub async fn endpoint_rotate(db: &Db, tenant: i64, id: i64) -> Result<Endpoint, 
             .optional()?)
     })
     .found()
+    .map(|e| (e, secret))
+}
+
+/// One endpoint's stored secrets, for a master-key rotation.
+#[derive(Debug, Clone, Queryable)]
+pub struct StoredSecrets {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub secret: String,
+    pub previous_secret: Option<String>,
+}
+
+/// Every endpoint's stored secrets after `(tenant, id)`, in that order, a
+/// batch at a time.
+pub async fn endpoint_secrets_after(db: &Db, after: (i64, i64), limit: i64) -> Result<Vec<StoredSecrets>, StoreError> {
+    let (t, i) = after;
+    with_conn!(db, |conn| Ok(we::table
+        .filter(we::tenant_id.gt(t).or(we::tenant_id.eq(t).and(we::id.gt(i))))
+        .order((we::tenant_id, we::id))
+        .limit(limit)
+        .select((we::tenant_id, we::id, we::secret, we::previous_secret))
+        .load(conn)
+        .await?))
+}
+
+/// Replaces an endpoint's stored secrets by their resealed forms, only if
+/// they are still what was read (a rotation through the API in between
+/// wins; the next pass reseals it). Whether it was written.
+pub async fn endpoint_secrets_replace(db: &Db, read: &StoredSecrets, secret: &str, previous_secret: Option<&str>) -> Result<bool, StoreError> {
+    let n: usize = write_conn!(db, |conn| {
+        let matches = we::tenant_id.eq(read.tenant_id).and(we::id.eq(read.id)).and(we::secret.eq(&read.secret));
+        let q = diesel::update(we::table).set((we::secret.eq(secret), we::previous_secret.eq(previous_secret)));
+        match &read.previous_secret {
+            Some(p) => q.filter(matches.and(we::previous_secret.eq(p))).execute(conn).await?,
+            None => q.filter(matches.and(we::previous_secret.is_null())).execute(conn).await?,
+        }
+    });
+    Ok(n == 1)
 }
 
 /// Writes a `webhook.test` event and queues it for this endpoint only.

@@ -11,6 +11,7 @@ use rand::Rng;
 
 use crate::db::{Db, Ts};
 use crate::db::commits::delivery_queued;
+use crate::secrets::Keyring;
 use crate::store::webhook_outbox::{claim, record, AttemptOutcome, Claimed, RetryPolicy};
 use crate::webhooks::guard::{literal_host_allowed, PublicOnlyResolver};
 
@@ -48,11 +49,11 @@ impl Default for WebhookSettings {
 }
 
 /// Starts the workers; they stop when `stop` is dropped or set.
-pub fn spawn_workers(db: Db, settings: WebhookSettings, allow_private: bool, stop: tokio::sync::watch::Receiver<bool>) {
+pub fn spawn_workers(db: Db, settings: WebhookSettings, allow_private: bool, secrets: Keyring, stop: tokio::sync::watch::Receiver<bool>) {
     for _ in 0..settings.workers {
-        let (db, settings, stop) = (db.clone(), settings.clone(), stop.clone());
+        let (db, settings, stop, secrets) = (db.clone(), settings.clone(), stop.clone(), secrets.clone());
         tokio::spawn(async move {
-            match Sender::new(&settings, allow_private) {
+            match Sender::new(&settings, allow_private, secrets) {
                 Ok(sender) => run(db, settings, sender, stop).await,
                 Err(e) => tracing::error!(error = %e, "webhook worker could not start"),
             }
@@ -109,10 +110,12 @@ async fn run(db: Db, settings: WebhookSettings, sender: Sender, mut stop: tokio:
 struct Sender {
     client: reqwest::Client,
     allow_private: bool,
+    /// Opens the endpoints' sealed signing secrets.
+    secrets: Keyring,
 }
 
 impl Sender {
-    fn new(settings: &WebhookSettings, allow_private: bool) -> Result<Self, reqwest::Error> {
+    fn new(settings: &WebhookSettings, allow_private: bool, secrets: Keyring) -> Result<Self, reqwest::Error> {
         let mut builder = reqwest::Client::builder()
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
@@ -123,7 +126,7 @@ impl Sender {
         if !allow_private {
             builder = builder.dns_resolver(PublicOnlyResolver);
         }
-        Ok(Sender { client: builder.build()?, allow_private })
+        Ok(Sender { client: builder.build()?, allow_private, secrets })
     }
 
     async fn attempt(&self, c: Claimed) -> AttemptOutcome {
@@ -131,9 +134,12 @@ impl Sender {
         let now = chrono::Utc::now();
         let timestamp = now.timestamp();
         let id = delivery.webhook_id();
-        let signature = endpoint
-            .signing_secrets(now)
-            .into_iter()
+        // a secret this server cannot open (started without the master key
+        // that sealed it) fails the attempt, to be retried on schedule
+        let opened = endpoint.signing_secrets(now, &self.secrets);
+        let signature = opened
+            .iter()
+            .flatten()
             .filter_map(|s| sign(s, &id, timestamp, delivery.body.as_bytes()).ok())
             .collect::<Vec<_>>()
             .join(" ");
@@ -150,6 +156,11 @@ impl Sender {
             response_excerpt: None,
             sent_at: Ts::from(now),
         };
+        if let Err(e) = opened {
+            tracing::error!(endpoint_id = endpoint.id, tenant_id = endpoint.tenant_id, error = %e, "a webhook signing secret cannot be opened");
+            outcome.error = Some("secret_unavailable".into());
+            return outcome;
+        }
         let url = match reqwest::Url::parse(&endpoint.url) {
             Ok(u) if self.allow_private || (u.scheme() == "https" && literal_host_allowed(&u)) => u,
             Ok(_) => {

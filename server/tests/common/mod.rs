@@ -26,10 +26,18 @@ pub async fn databases() -> Vec<String> {
 /// An admin command (`--json`): whether it succeeded, its JSON output, its
 /// standard error.
 pub fn admin_run(db: &str, args: &[&str]) -> (bool, Value, String) {
+    admin_run_with(db, args, &[])
+}
+
+/// `admin_run` with environment variables set (the master keys).
+pub fn admin_run_with(db: &str, args: &[&str], env: &[(&str, &str)]) -> (bool, Value, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_mobieus-server"))
         .args(["--database-url", db, "--json"])
         .args(args)
         .env("RUST_LOG", "warn")
+        .env_remove("MOBIEUS_MASTER_KEY")
+        .env_remove("MOBIEUS_MASTER_KEY_PREVIOUS")
+        .envs(env.iter().copied())
         .output()
         .expect("the binary runs");
     let value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
@@ -41,6 +49,16 @@ pub fn admin(db: &str, args: &[&str]) -> Value {
     let (ok, value, stderr) = admin_run(db, args);
     assert!(ok, "{args:?}: {stderr}");
     value
+}
+
+/// Tenant `acme` with an all-scope key whose limits a load never reaches;
+/// the key's secret.
+pub fn unlimited_key(db: &str) -> String {
+    admin(db, &["tenant", "create", "acme", "--plan", "pro"]);
+    admin(db, &["key", "create", "--tenant", "acme", "--scopes", "all", "--per-minute", "10000000", "--per-hour", "100000000"])["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// A running `serve` process; killed and reaped on drop, however the test ends.

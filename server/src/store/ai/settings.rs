@@ -1,13 +1,13 @@
 //! A tenant's mobieusAI settings: one row, made on the first change (a
 //! tenant without one has every hook off and no key). The provider key is
-//! kept sealed (`ai::sealed`); nothing here ever holds it in clear.
+//! kept sealed (`crate::secrets`); nothing here ever holds it in clear.
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use crate::db::schema::{ai_settings as s, tenants as t};
 use crate::db::{Db, StoreError, Ts};
-use crate::{with_conn, write_tx};
+use crate::{with_conn, write_conn, write_tx};
 
 /// AI calls a tenant may make per minute unless its settings say otherwise.
 pub const DEFAULT_PER_MINUTE: i32 = 30;
@@ -81,4 +81,14 @@ pub async fn ai_settings_change(db: &Db, tenant: i64, change: impl FnOnce(&mut A
 /// Every sealed key, for re-sealing under a new master key.
 pub async fn ai_sealed_keys(db: &Db) -> Result<Vec<(i64, String)>, StoreError> {
     with_conn!(db, |conn| Ok(s::table.filter(s::sealed_key.is_not_null()).select((s::tenant_id, s::sealed_key.assume_not_null())).order(s::tenant_id).load(conn).await?))
+}
+
+/// Replaces a tenant's sealed key by its resealed form, only if it is still
+/// what was read (a `set-key` in between wins). Whether it was written.
+pub async fn ai_sealed_key_replace(db: &Db, tenant: i64, read: &str, resealed: &str) -> Result<bool, StoreError> {
+    let n: usize = write_conn!(db, |conn| diesel::update(s::table.filter(s::tenant_id.eq(tenant).and(s::sealed_key.eq(read))))
+        .set(s::sealed_key.eq(resealed))
+        .execute(conn)
+        .await?);
+    Ok(n == 1)
 }

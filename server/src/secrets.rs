@@ -1,12 +1,17 @@
-//! Secrets at rest (a tenant's model-provider key): sealed with the server's
-//! master key (`MOBIEUS_MASTER_KEY`) by ChaCha20-Poly1305, bound by the
-//! associated data to what they are for (tenant and purpose), so a sealed
-//! value copied into another tenant's row does not open.
+//! Secrets at rest (webhook signing secrets, tenants' model-provider keys):
+//! sealed with the server's master key (`MOBIEUS_MASTER_KEY`) by
+//! ChaCha20-Poly1305, bound by the associated data to what they are for
+//! (tenant and purpose), so a sealed value copied into another tenant's row
+//! does not open.
 //!
 //! A sealed value reads `v1:<key id>:<base64url(nonce ‖ ciphertext ‖ tag)>`;
 //! the key id (the first 8 hex digits of the key's SHA-256) says which master
 //! key sealed it, so a server started with another key says so instead of
 //! failing obscurely, and a rotation can tell old values from new.
+//!
+//! A server holds a [`Keyring`]: the current key, which seals, and the keys
+//! before it (`MOBIEUS_MASTER_KEY_PREVIOUS`), which only open, so that during
+//! a rotation every process reads what any other wrote.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -15,6 +20,9 @@ use sha2::{Digest, Sha256};
 
 /// The environment variable that holds the master key.
 pub const MASTER_KEY_VAR: &str = "MOBIEUS_MASTER_KEY";
+/// Earlier master keys, comma-separated: they open what they sealed, and
+/// seal nothing.
+pub const PREVIOUS_KEYS_VAR: &str = "MOBIEUS_MASTER_KEY_PREVIOUS";
 
 pub struct MasterKey {
     key: LessSafeKey,
@@ -32,8 +40,10 @@ impl std::fmt::Debug for MasterKey {
 pub enum SealError {
     #[error("the master key must be 32 bytes, as 64 hex digits or base64")]
     BadMasterKey,
-    #[error("the value was sealed by another master key ({0})")]
+    #[error("the value was sealed by master key {0}, which this server does not hold (MOBIEUS_MASTER_KEY, MOBIEUS_MASTER_KEY_PREVIOUS)")]
     OtherKey(String),
+    #[error("MOBIEUS_MASTER_KEY is not set")]
+    NoMasterKey,
     #[error("the sealed value is damaged or belongs elsewhere")]
     Damaged,
 }
@@ -104,7 +114,77 @@ impl MasterKey {
     }
 }
 
-/// The key id a sealed value names (for rotation and error messages).
+/// The master keys a server holds: the current one seals; it and the
+/// previous ones open. Without a current key, values that need not be
+/// sealed (webhook signing secrets) are kept as they are, and the server
+/// says so when it starts; values that must be (provider keys) are refused.
+#[derive(Debug, Clone, Default)]
+pub struct Keyring {
+    current: Option<std::sync::Arc<MasterKey>>,
+    previous: Vec<std::sync::Arc<MasterKey>>,
+}
+
+impl Keyring {
+    pub fn new(current: Option<MasterKey>, previous: Vec<MasterKey>) -> Self {
+        Keyring { current: current.map(std::sync::Arc::new), previous: previous.into_iter().map(std::sync::Arc::new).collect() }
+    }
+
+    /// `MOBIEUS_MASTER_KEY` and `MOBIEUS_MASTER_KEY_PREVIOUS`; a malformed
+    /// key is an error (the server refuses to start rather than run unable
+    /// to open what it stored), and previous keys without a current one too.
+    pub fn from_env() -> Result<Self, String> {
+        let current = MasterKey::from_env().map_err(|e| format!("{MASTER_KEY_VAR}: {e}"))?;
+        let previous = match std::env::var(PREVIOUS_KEYS_VAR) {
+            Ok(v) => v
+                .split(',')
+                .filter(|k| !k.trim().is_empty())
+                .map(|k| MasterKey::parse(k).map_err(|e| format!("{PREVIOUS_KEYS_VAR}: {e}")))
+                .collect::<Result<Vec<_>, _>>()?,
+            Err(_) => vec![],
+        };
+        if current.is_none() && !previous.is_empty() {
+            return Err(format!("{PREVIOUS_KEYS_VAR} is set but {MASTER_KEY_VAR} is not"));
+        }
+        Ok(Keyring::new(current, previous))
+    }
+
+    /// The key that seals, if any.
+    pub fn current(&self) -> Option<&MasterKey> {
+        self.current.as_deref()
+    }
+
+    /// Seals with the current key; `NoMasterKey` without one.
+    pub fn seal(&self, plain: &str, context: &str) -> Result<String, SealError> {
+        self.current().map(|k| k.seal(plain, context)).ok_or(SealError::NoMasterKey)
+    }
+
+    /// Seals with the current key, or keeps the value as it is without one.
+    pub fn seal_if_keyed(&self, plain: &str, context: &str) -> String {
+        self.seal(plain, context).unwrap_or_else(|_| plain.to_owned())
+    }
+
+    /// Opens a sealed value with whichever held key sealed it; a value that
+    /// was never sealed (kept while no master key was set) is returned as it is.
+    pub fn open(&self, stored: &str, context: &str) -> Result<String, SealError> {
+        let Some(id) = sealed_by(stored) else { return Ok(stored.to_owned()) };
+        let key = self.current.iter().chain(&self.previous).find(|k| k.id() == id).ok_or_else(|| SealError::OtherKey(id.to_owned()))?;
+        key.open(stored, context)
+    }
+
+    /// The value sealed by the current key, or `None` when it already is
+    /// (what `secrets rotate-master-key` writes). Unsealed values are sealed.
+    pub fn reseal(&self, stored: &str, context: &str) -> Result<Option<String>, SealError> {
+        let current = self.current().ok_or(SealError::NoMasterKey)?;
+        if sealed_by(stored) == Some(current.id()) {
+            return Ok(None);
+        }
+        let plain = self.open(stored, context)?;
+        Ok(Some(current.seal(&plain, context)))
+    }
+}
+
+/// The key id a sealed value names (for rotation and error messages);
+/// `None` for a value that was never sealed.
 pub fn sealed_by(sealed: &str) -> Option<&str> {
     let mut parts = sealed.splitn(3, ':');
     match (parts.next(), parts.next()) {
@@ -151,5 +231,26 @@ mod tests {
         assert_eq!(MasterKey::parse("short").unwrap_err(), SealError::BadMasterKey);
         assert_eq!(MasterKey::parse(&"ab".repeat(31)).unwrap_err(), SealError::BadMasterKey);
         assert!(!format!("{hex:?}").contains("0001"));
+    }
+
+    #[test]
+    fn a_keyring_opens_with_any_key_it_holds_and_seals_with_the_current() {
+        let old = MasterKey::parse(HEX).unwrap();
+        let by_old = old.seal("whsec_abc", "webhook-secret:tenant:1");
+        let ring = Keyring::new(Some(MasterKey::parse(&"ab".repeat(32)).unwrap()), vec![MasterKey::parse(HEX).unwrap()]);
+        assert_eq!(ring.open(&by_old, "webhook-secret:tenant:1").unwrap(), "whsec_abc");
+        let resealed = ring.reseal(&by_old, "webhook-secret:tenant:1").unwrap().unwrap();
+        assert_eq!(sealed_by(&resealed), ring.current().map(MasterKey::id));
+        assert_eq!(ring.reseal(&resealed, "webhook-secret:tenant:1").unwrap(), None);
+        // a value kept unsealed (no key then) is sealed by a rotation
+        assert_eq!(ring.open("whsec_plain", "c").unwrap(), "whsec_plain");
+        assert!(ring.reseal("whsec_plain", "c").unwrap().unwrap().starts_with("v1:"));
+        // the old key alone cannot open what the new one sealed
+        let only_old = Keyring::new(Some(MasterKey::parse(HEX).unwrap()), vec![]);
+        assert!(matches!(only_old.open(&resealed, "webhook-secret:tenant:1"), Err(SealError::OtherKey(_))));
+        // no key: kept as it is, or refused where sealing is required
+        let none = Keyring::default();
+        assert_eq!(none.seal_if_keyed("whsec_x", "c"), "whsec_x");
+        assert_eq!(none.seal("k", "c"), Err(SealError::NoMasterKey));
     }
 }
