@@ -186,7 +186,10 @@ pub fn server_tokens(ops: &[Operation]) -> TokenStream {
                     Ok(crate::support::IdempotencyStart::Proceed(ticket)) => ticket,
                     Err(e) => return Ok(exchange.fail(e, admission.as_ref())),
                 };
-                let result = <Self::Context as #surface>::#fn_name(&call, #(#call_args),*).await;
+                let result = crate::support::idempotency_scope::<Self::Context, _>(
+                    admission.as_ref().unwrap(), idempotency.as_ref(),
+                    <Self::Context as #surface>::#fn_name(&call, #(#call_args),*),
+                ).await;
                 let reply = #finish;
                 crate::support::idempotency_finish(&rqctx, admission.as_ref().unwrap(), idempotency, &reply).await;
                 Ok(reply)

@@ -22,8 +22,20 @@ pub fn store_error(resource: &'static str) -> impl Fn(StoreError) -> ApiError {
         StoreError::Invalid(fields) => {
             ApiError::validation(fields.into_iter().map(|(field, problem)| FieldProblem { field, problem }).collect())
         }
+        StoreError::ClaimLost => idempotency_in_progress(),
         other => internal(other),
     }
+}
+
+/// A retry while the first request with its Idempotency-Key still runs
+/// (or a request that ran past its claim and lost it to a retry, rolled
+/// back).
+pub fn idempotency_in_progress() -> ApiError {
+    ApiError::new(
+        http::StatusCode::CONFLICT,
+        "idempotency_key_in_progress",
+        "A request with this Idempotency-Key is still being processed; retry shortly.",
+    )
 }
 
 /// Seconds a client is told to wait while the database is away: long
@@ -35,6 +47,9 @@ const OUTAGE_RETRY_AFTER: u32 = 2;
 /// whatever `store_error` does not name: an outage is a 503 / 507 with
 /// `Retry-After`; anything else is logged and answered 500 without detail.
 pub fn internal(e: StoreError) -> ApiError {
+    if let StoreError::ClaimLost = e {
+        return idempotency_in_progress();
+    }
     match e.outage() {
         Some(Outage::Unavailable) => {
             tracing::warn!(error = %e, "database unavailable");

@@ -4,6 +4,7 @@
 //! database before the handler's query but a key-cache miss.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,13 +17,24 @@ use sha2::{Digest, Sha256};
 
 use crate::app::AppContext;
 use crate::db::Ts;
-use crate::errors::internal;
+use crate::errors::{idempotency_in_progress, internal};
 use crate::scopes;
 use crate::store::api_keys::{hash_secret, key_lookup, ApiKey};
 use crate::store::scim::tokens::{scim_token_lookup, ScimToken, TOKEN_PREFIX};
-use crate::store::idempotency::{answer_context, idempotency_claim, idempotency_complete, Claim};
+use crate::store::idempotency::{answer_context, idempotency_claim, idempotency_complete, within_claim, Claim, Held};
 use crate::rate_limit::{Limits as KeyLimits, Verdict, HOUR, MINUTE};
 use crate::store::tenants::{tenant_by_slug, Tenant, API_PLANS};
+
+/// The claim a ticket from `idempotency_claim` stands for.
+fn held(principal: &Principal, ticket: &IdempotencyTicket) -> Option<Held> {
+    let lease = chrono::DateTime::parse_from_rfc3339(ticket.lease.as_deref()?).ok()?;
+    Some(Held {
+        tenant_id: principal.tenant_id,
+        key: ticket.key.clone(),
+        path: ticket.path.clone(),
+        held_until: Ts(lease.with_timezone(&chrono::Utc)),
+    })
+}
 
 /// Who is calling: the key and the tenant it belongs to.
 #[derive(Debug, Clone)]
@@ -279,7 +291,10 @@ impl Gate for AppContext {
             .await
             .map_err(internal)?;
         match claim {
-            Claim::Claimed => Ok(IdempotencyStart::Proceed(Some(ticket.clone()))),
+            Claim::Claimed { held_until } => Ok(IdempotencyStart::Proceed(Some(IdempotencyTicket {
+                lease: Some(held_until.0.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+                ..ticket.clone()
+            }))),
             Claim::Replay { status, body } => {
                 let secrets = &rqctx.context().config.secrets;
                 let body = secrets.open(&String::from_utf8_lossy(&body), &answer_context(principal.tenant_id)).map_err(|e| {
@@ -294,11 +309,21 @@ impl Gate for AppContext {
                 "idempotency_key_mismatch",
                 "This Idempotency-Key was used with a different request body.",
             )),
-            Claim::InProgress => Err(ApiError::new(
+            Claim::InProgress => Err(idempotency_in_progress()),
+            Claim::AnswerLost => Err(ApiError::new(
                 http::StatusCode::CONFLICT,
-                "idempotency_key_in_progress",
-                "A request with this Idempotency-Key is still being processed; retry shortly.",
+                "idempotency_key_applied",
+                "The first request with this Idempotency-Key changed data, but its answer was not recorded (the \
+                 server stopped, or failed after the change). It will not be applied again; read the resource to \
+                 see its result, or send a new key.",
             )),
+        }
+    }
+
+    async fn within_claim<F: Future + Send>(principal: &Principal, ticket: &IdempotencyTicket, work: F) -> F::Output {
+        match held(principal, ticket) {
+            Some(held) => within_claim(held, work).await,
+            None => work.await,
         }
     }
 
@@ -311,10 +336,10 @@ impl Gate for AppContext {
         let secrets = &rqctx.context().config.secrets;
         let context = answer_context(principal.tenant_id);
         let stored = response.map(|r| (r.status, secrets.seal_if_keyed(&String::from_utf8_lossy(&r.body), &context).into_bytes()));
-        if let Err(e) =
-            idempotency_complete(&rqctx.context().db, principal.tenant_id, &ticket.key, &ticket.path, stored).await
-        {
-            // the claim's lock runs out, after which a retry runs again
+        let Some(held) = held(principal, ticket) else { return };
+        if let Err(e) = idempotency_complete(&rqctx.context().db, &held, stored).await {
+            // the claim's lock runs out; a retry then runs again, or (if
+            // this request wrote) is told its answer is lost
             tracing::error!(error = %e, "could not record the idempotent response");
         }
     }

@@ -3,8 +3,13 @@
 //! again on the same database. Every write a client saw acknowledged (2xx)
 //! is there exactly once, with its event and its audit entry; nothing is
 //! half-written (a ticket without its first message, an event or audit entry
-//! without its row). On SQLite, and on PostgreSQL when MOBIEUS_TEST_PG_URL
-//! is set.
+//! without its row). Every request carries an Idempotency-Key, and after
+//! the restart every one sent is retried with its key (as a client that lost
+//! its answer would, once the keys' one-minute claims have run out): each
+//! write is then there exactly once, whether its answer was recorded
+//! (replayed), lost after the commit (`409 idempotency_key_applied`), or it
+//! never committed (it runs now). On SQLite, and on PostgreSQL when
+//! MOBIEUS_TEST_PG_URL is set.
 
 mod common;
 
@@ -27,6 +32,8 @@ struct Acknowledged {
     endpoints: Vec<i64>,
     /// answers that were neither 2xx nor a lost connection
     refused: Vec<String>,
+    /// every request sent, answered or not: (path, body, Idempotency-Key)
+    sent: Vec<(String, Value, String)>,
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -55,9 +62,32 @@ async fn every_acknowledged_write_survives_kill_9() {
         assert!(acked.refused.is_empty(), "{db}: answers that were neither 2xx nor a lost connection: {:?}", acked.refused);
         assert!(acked.tickets.len() >= 5, "{db}: only {} tickets before the kill ({delay} ms)", acked.tickets.len());
 
+        // a minute passes: the dead process's claims run out
+        let store = mobieus_server::db::Db::connect(&db, 1).await.unwrap();
+        mobieus_server::store::idempotency::idempotency_locks_end(&store).await.unwrap();
+        drop(store);
         let server = ServerProcess::start(&db, &["--allow-private-webhooks"]).await;
         let base = server.url("");
         let get_all = |path: &str| all(&http, &base, &key, path.to_owned());
+
+        // every request retried with its key
+        let mut outcomes: HashMap<&str, usize> = HashMap::new();
+        for (path, body, idem) in &acked.sent {
+            let r = http.post(format!("{base}{path}")).bearer_auth(&key).header("Idempotency-Key", idem).json(body).send().await.unwrap();
+            let (status, replayed) = (r.status().as_u16(), r.headers().contains_key("idempotency-replayed"));
+            let answer: Value = r.json().await.unwrap();
+            let outcome = match (status, replayed) {
+                (200..=299, true) => "replayed",
+                (200..=299, false) => "ran now",
+                (409, _) if answer["error"]["code"] == "idempotency_key_applied" => "applied, answer lost",
+                _ => panic!("{db}: retry of {path} {body}: {status} {answer}"),
+            };
+            *outcomes.entry(outcome).or_default() += 1;
+        }
+        eprintln!("{db}: {} requests retried after the kill: {outcomes:?}", acked.sent.len());
+        let sent_marks = |path: &str| -> Vec<String> {
+            acked.sent.iter().filter(|(p, ..)| p == path).map(|(.., k)| k.clone()).collect()
+        };
 
         // tickets: each acknowledged one once; every ticket has its first message
         let tickets = get_all("/api/v1/helpdesk/tickets").await;
@@ -69,10 +99,14 @@ async fn every_acknowledged_write_survives_kill_9() {
             assert_eq!(by_subject.get(subject), Some(&vec![*id]), "{db}: acknowledged ticket {subject}");
         }
         assert!(by_subject.values().all(|ids| ids.len() == 1), "{db}: a ticket written twice");
+        for mark in sent_marks("/api/v1/helpdesk/tickets") {
+            assert!(by_subject.contains_key(&mark), "{db}: ticket {mark} sent, retried, missing");
+        }
         let mut messages: HashMap<String, (i64, i64)> = HashMap::new();
         for t in &tickets {
             let id = t["id"].as_i64().unwrap();
-            let thread = get_all(&format!("/api/v1/helpdesk/tickets/{id}/messages")).await;
+            // paths name a ticket by its number (ids may skip where a killed transaction took one)
+            let thread = get_all(&format!("/api/v1/helpdesk/tickets/{}/messages", t["number"])).await;
             assert_eq!(thread.first().and_then(|m| m["body"].as_str()), Some(format!("first {}", t["subject"].as_str().unwrap()).as_str()), "{db}: ticket {id} without its first message");
             for m in &thread[1..] {
                 let body = m["body"].as_str().unwrap().to_owned();
@@ -81,6 +115,9 @@ async fn every_acknowledged_write_survives_kill_9() {
         }
         for (body, at) in &acked.replies {
             assert_eq!(messages.get(body), Some(at), "{db}: acknowledged reply {body}");
+        }
+        for (path, body, _) in acked.sent.iter().filter(|(p, ..)| p.ends_with("/reply")) {
+            assert!(messages.contains_key(body["body"].as_str().unwrap()), "{db}: reply {path} {body} sent, retried, missing");
         }
 
         // events and audit entries: one per row, none without its row
@@ -103,11 +140,19 @@ async fn every_acknowledged_write_survives_kill_9() {
         for s in &acked.tags {
             assert_eq!(slugs.iter().filter(|x| *x == s).count(), 1, "{db}: acknowledged tag {s}");
         }
+        for mark in sent_marks("/api/v1/helpdesk/tags") {
+            assert_eq!(slugs.iter().filter(|x| **x == format!("t-{mark}")).count(), 1, "{db}: tag t-{mark} sent and retried");
+        }
         let tag_events = get_all("/api/v1/events?type=helpdesk.tag.created").await;
         assert_eq!(tag_events.len(), tags.len(), "{db}: one helpdesk.tag.created event per tag");
-        let endpoints: Vec<i64> = get_all("/api/v1/webhooks/endpoints").await.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+        let listed = get_all("/api/v1/webhooks/endpoints").await;
+        let endpoints: Vec<i64> = listed.iter().map(|e| e["id"].as_i64().unwrap()).collect();
         for id in &acked.endpoints {
             assert!(endpoints.contains(id), "{db}: acknowledged endpoint {id}");
+        }
+        for mark in sent_marks("/api/v1/webhooks/endpoints") {
+            let url = format!("http://127.0.0.1:9/{mark}");
+            assert_eq!(listed.iter().filter(|e| e["url"] == url.as_str()).count(), 1, "{db}: endpoint {url} sent and retried");
         }
         eprintln!(
             "{db}: killed after {delay} ms; {} tickets, {} replies, {} tags, {} endpoints acknowledged, all there",
@@ -127,12 +172,13 @@ async fn write_until_gone(http: reqwest::Client, base: String, key: String, w: u
         let mark = format!("w{w}-{n}");
         let (path, body) = match (n % 4, last_ticket) {
             (0, _) | (1, None) => ("/api/v1/helpdesk/tickets".to_owned(), json!({ "subject": mark, "body": format!("first {mark}"), "requester_email": "crash@example.org" })),
-            (1, Some(t)) => (format!("/api/v1/helpdesk/tickets/{t}/reply"), json!({ "body": format!("reply {mark}") })),
+            (1, Some((_, number))) => (format!("/api/v1/helpdesk/tickets/{number}/reply"), json!({ "body": format!("reply {mark}") })),
             (2, _) => ("/api/v1/helpdesk/tags".to_owned(), json!({ "slug": format!("t-{mark}"), "name": mark })),
             _ if n % 20 == 3 => ("/api/v1/webhooks/endpoints".to_owned(), json!({ "url": format!("http://127.0.0.1:9/{mark}"), "event_types": ["helpdesk.tag.created"] })),
             _ => ("/api/v1/helpdesk/tickets".to_owned(), json!({ "subject": mark, "body": format!("first {mark}"), "requester_email": "crash@example.org" })),
         };
-        let sent = http.post(format!("{base}{path}")).bearer_auth(&key).json(&body).send().await;
+        acked.lock().unwrap().sent.push((path.clone(), body.clone(), mark.clone()));
+        let sent = http.post(format!("{base}{path}")).bearer_auth(&key).header("Idempotency-Key", &mark).json(&body).send().await;
         let Ok(r) = sent else { return };
         let status = r.status().as_u16();
         // the body may be cut off by the kill: then it was not acknowledged
@@ -149,9 +195,9 @@ async fn write_until_gone(http: reqwest::Client, base: String, key: String, w: u
         if path == "/api/v1/helpdesk/tickets" {
             let id = data["id"].as_i64().unwrap();
             a.tickets.insert(mark, id);
-            last_ticket = Some(id);
+            last_ticket = Some((id, data["number"].as_i64().unwrap()));
         } else if path.ends_with("/reply") {
-            a.replies.insert(format!("reply {mark}"), (last_ticket.unwrap(), data["id"].as_i64().unwrap()));
+            a.replies.insert(format!("reply {mark}"), (last_ticket.unwrap().0, data["id"].as_i64().unwrap()));
         } else if path == "/api/v1/helpdesk/tags" {
             a.tags.push(format!("t-{mark}"));
         } else {

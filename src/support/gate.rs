@@ -128,6 +128,9 @@ pub struct StoredResponse {
 pub struct IdempotencyTicket {
     pub key: String,
     pub path: String,
+    /// What the `Gate` needs to recognise its own claim later (set by
+    /// `idempotency_claim`; opaque to the generated code).
+    pub lease: Option<String>,
 }
 
 pub enum IdempotencyStart {
@@ -162,6 +165,17 @@ pub trait Gate: ServerContext + Sized {
         body: &[u8],
     ) -> impl Future<Output = Result<IdempotencyStart, ApiError>> + Send;
 
+    /// Runs the claimed request's work, so that what it writes can be tied
+    /// to its claim (the answer-in-the-same-transaction rule is the Gate's).
+    fn within_claim<F: Future + Send>(
+        principal: &Self::Principal,
+        ticket: &IdempotencyTicket,
+        work: F,
+    ) -> impl Future<Output = F::Output> + Send {
+        let _ = (principal, ticket);
+        work
+    }
+
     /// Stores the answer (`Some`) or frees the slot so a retry runs again
     /// (`None`, after a server error).
     fn idempotency_complete(
@@ -184,8 +198,20 @@ pub async fn idempotency_begin<C: Gate>(
     if !(1..=255).contains(&len) {
         return Err(ApiError::invalid_parameter("Idempotency-Key", "must be 1 to 255 characters"));
     }
-    let ticket = IdempotencyTicket { key: key.to_owned(), path: rqctx.request.uri().path().to_owned() };
+    let ticket = IdempotencyTicket { key: key.to_owned(), path: rqctx.request.uri().path().to_owned(), lease: None };
     C::idempotency_claim(rqctx, &admission.principal, &ticket, body.as_deref().unwrap_or_default()).await
+}
+
+/// The handler's work, inside its claim when it holds one.
+pub async fn idempotency_scope<C: Gate, F: Future + Send>(
+    admission: &Admission<C::Principal>,
+    ticket: Option<&IdempotencyTicket>,
+    work: F,
+) -> F::Output {
+    match ticket {
+        Some(ticket) => C::within_claim(&admission.principal, ticket, work).await,
+        None => work.await,
+    }
 }
 
 pub async fn idempotency_finish<C: Gate, R>(

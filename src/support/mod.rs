@@ -17,6 +17,6 @@ pub use extract::{
     check_string, fingerprint_json, nul_fields, NUL_PROBLEM, ApiHeaders, ApiPath, ApiQuery, ArrayBounds, CheckHeaders, FromParams, JsonBody, Params, RawBody, RawBodyBytes,
 };
 pub use gate::{
-    idempotency_begin, idempotency_finish, Admission, Call, EventTypeInfo, Gate, IdempotencyStart, IdempotencyTicket,
+    idempotency_begin, idempotency_finish, idempotency_scope, Admission, Call, EventTypeInfo, Gate, IdempotencyStart, IdempotencyTicket,
     OpInfo, PublicCall, Route, StoredResponse,
 };

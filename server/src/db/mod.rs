@@ -66,6 +66,10 @@ pub enum StoreError {
     /// hold for the row as it is (a 412 with this message).
     #[error("precondition failed: {0}")]
     PreconditionFailed(String),
+    /// The request's Idempotency-Key claim was taken over by a retry (its
+    /// lock ran out while it ran): its transaction must not commit.
+    #[error("the idempotency claim was taken over")]
+    ClaimLost,
 }
 
 impl From<ConnectionError> for StoreError {
@@ -291,14 +295,28 @@ macro_rules! write_tx {
                     let mut __guard = pool.get().await?;
                     diesel_async::AsyncConnection::transaction(
                         &mut *__guard,
-                        async |$pc: &mut diesel_async::AsyncPgConnection| -> Result<_, $crate::db::StoreError> { $pg },
+                        async |__tx: &mut diesel_async::AsyncPgConnection| -> Result<_, $crate::db::StoreError> {
+                            #[allow(unused_mut)]
+                            let mut __body = async |$pc: &mut diesel_async::AsyncPgConnection| -> Result<_, $crate::db::StoreError> { $pg };
+                            let __done = __body(&mut *__tx).await?;
+                            // an Idempotency-Key's claim is marked applied in
+                            // the write itself (store::idempotency)
+                            $crate::mark_claim_applied!(&mut *__tx);
+                            Ok(__done)
+                        },
                     )
                     .await
                 }
                 $crate::db::Db::Sqlite(pools) => {
                     let mut __turn = pools.writer().await?;
                     (&mut *__turn)
-                        .immediate_transaction(async |$sc: &mut $crate::db::SqliteConn| -> Result<_, $crate::db::StoreError> { $sqlite })
+                        .immediate_transaction(async |__tx: &mut $crate::db::SqliteConn| -> Result<_, $crate::db::StoreError> {
+                            #[allow(unused_mut)]
+                            let mut __body = async |$sc: &mut $crate::db::SqliteConn| -> Result<_, $crate::db::StoreError> { $sqlite };
+                            let __done = __body(&mut *__tx).await?;
+                            $crate::mark_claim_applied!(&mut *__tx);
+                            Ok(__done)
+                        })
                         .await
                 }
             }

@@ -195,8 +195,9 @@ pub async fn endpoint_create(
     let now = Ts::now();
     let secret = new_secret();
     let sealed = secrets.seal_if_keyed(&secret, &secret_context(tenant));
-    let endpoint: Endpoint = write_conn!(db, |conn| {
-        diesel::insert_into(we::table)
+    // a transaction, so that an Idempotency-Key is marked applied with it
+    let endpoint: Endpoint = write_tx!(db, |conn| {
+        Ok(diesel::insert_into(we::table)
             .values((
                 we::tenant_id.eq(tenant),
                 we::url.eq(url),
@@ -209,8 +210,8 @@ pub async fn endpoint_create(
             ))
             .returning(Endpoint::as_returning())
             .get_result(conn)
-            .await?
-    });
+            .await?)
+    })?;
     Ok((endpoint, secret))
 }
 

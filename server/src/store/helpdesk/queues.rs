@@ -10,7 +10,7 @@ use crate::db::schema::{helpdesk_queues as q, helpdesk_tickets as t};
 use crate::db::{Db, StoreError, Ts};
 use crate::store::counts;
 use crate::store::Page;
-use crate::{with_conn, write_conn};
+use crate::{with_conn, write_tx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = q, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -75,7 +75,8 @@ pub async fn queue_get(db: &Db, tenant: i64, id: i64) -> Result<(Queue, StatusCo
 }
 
 pub async fn queue_create(db: &Db, tenant: i64, slug: &str, name: &str, description: &str) -> Result<Queue, StoreError> {
-    write_conn!(db, |conn| {
+    // a transaction, so that an Idempotency-Key is marked applied with it
+    write_tx!(db, |conn| {
         diesel::insert_into(q::table)
             .values((q::tenant_id.eq(tenant), q::slug.eq(slug), q::name.eq(name), q::description.eq(description), q::created_at.eq(Ts::now())))
             .returning(Queue::as_returning())

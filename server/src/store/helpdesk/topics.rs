@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use crate::db::schema::helpdesk_help_topics as h;
 use crate::db::{Db, Json, StoreError, Ts};
 use crate::store::Page;
-use crate::{with_conn, write_conn};
+use crate::{with_conn, write_tx};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldDefinition {
@@ -85,7 +85,8 @@ pub async fn topic_list(db: &Db, tenant: i64, after: Option<(String, i64)>, limi
 }
 
 pub async fn topic_create(db: &Db, tenant: i64, slug: &str, name: &str, queue_id: Option<i64>, fields: Vec<FieldDefinition>) -> Result<HelpTopic, StoreError> {
-    write_conn!(db, |conn| {
+    // a transaction, so that an Idempotency-Key is marked applied with it
+    write_tx!(db, |conn| {
         diesel::insert_into(h::table)
             .values((
                 h::tenant_id.eq(tenant),
