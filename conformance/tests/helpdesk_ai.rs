@@ -462,19 +462,15 @@ async fn provider_keys_are_sealed_at_rest_and_never_shown_on(backend: &Backend) 
         let stored = mobieus_server::store::ai::settings::ai_tenant(ts.db(), tenant).await.unwrap().settings.sealed_key.unwrap();
         assert!(!stored.contains(TENANT_KEY) && stored.starts_with("v1:"), "{stored}");
         assert_eq!(master().open(&stored, &mobieus_server::ai::key_context(tenant)).unwrap(), TENANT_KEY);
-        // a server with another master key cannot open it: provider_error, nothing sent
-        let other = ts.tenant("other", "creator_plus").await;
-        let _ = other;
-        let url = model.url();
-        let stranger = TestServer::start_on(backend, &db_url_of(&ts).await, move |c| {
-            c.ai.anthropic_base_url = url;
-            c.secrets = Keyring::new(Some(MasterKey::parse(&"ab".repeat(32)).unwrap()), vec![]);
-        })
-        .await;
+        // a key sealed by a master key this server does not hold: provider_error, nothing sent
+        // (a server whose own key is wrong does not start: it cannot open the cursor key)
+        let stranger = MasterKey::parse(&"ab".repeat(32)).unwrap();
+        let foreign = stranger.seal(TENANT_KEY, &mobieus_server::ai::key_context(tenant));
+        assert!(mobieus_server::store::ai::settings::ai_sealed_key_replace(ts.db(), tenant, &stored, &foreign).await.unwrap());
         admin_ai::ai_hooks_cmd(ts.db(), "acme", "all", true).await.unwrap();
         let key = ts.key(tenant, &["all"]).await;
         let d = desk(&ts, tenant, &key).await;
-        let r = stranger.post(Some(&key), "/api/v1/helpdesk/ai/summary", &json!({ "ticket_id": d.ticket_id }), None).await;
+        let r = ts.post(Some(&key), "/api/v1/helpdesk/ai/summary", &json!({ "ticket_id": d.ticket_id }), None).await;
         failure(&r.body, "provider_error");
         assert!(model.seen().is_empty());
         // cleared: no_key again
@@ -483,9 +479,4 @@ async fn provider_keys_are_sealed_at_rest_and_never_shown_on(backend: &Backend) 
         // the hooks' names are checked
         assert!(admin_ai::ai_hooks_cmd(ts.db(), "acme", "summary,telepathy", true).await.is_err());
     }
-}
-
-/// The database URL a test server runs on (to start a second process on it).
-async fn db_url_of(ts: &TestServer) -> String {
-    ts.server.app_private().config.database_url.clone()
 }

@@ -320,10 +320,14 @@ async fn signing_secrets_are_sealed_at_rest_and_a_master_key_rotation_reseals_th
         // the replay opens it: the same answer, secret included
         let replay = ts.post(Some(&key), "/api/v1/webhooks/endpoints", &body, Some("create-hook-1")).await;
         assert_eq!((replay.status, replay.body["data"]["secret"].as_str()), (201, Some(first.as_str())), "{}", replay.text);
-        // an endpoint written while no master key was set keeps its secret unsealed
+        // the cursor signing key too
+        let server_secrets = mobieus_server::store::secrets::server_secrets_all(ts.db()).await.unwrap();
+        assert!(server_secrets.iter().all(|(_, v)| sealed_by(v) == Some(old_id.as_str())), "{server_secrets:?}");
+        // an endpoint written while no master key sealed keeps its secret unsealed (this
+        // server can open what is stored, as it must to start: the cursor key is sealed)
         let keyless = TestServer::start_on(&b, &ts.server.app_private().config.database_url, |c| {
             fast(c);
-            c.secrets = Keyring::default();
+            c.secrets = Keyring::new(None, vec![MasterKey::parse(common::TEST_MASTER_KEY).unwrap()]);
         })
         .await;
         let plain = keyless.post(Some(&key), "/api/v1/webhooks/endpoints", &json!({ "url": rx.url("/other") }), None).await;
@@ -341,7 +345,9 @@ async fn signing_secrets_are_sealed_at_rest_and_a_master_key_rotation_reseals_th
         // (the keyless secret was sealed by the run above, which needed no old key for it)
         assert_eq!((report["webhook_secrets"]["resealed"].as_u64(), report["webhook_secrets"]["already_current"].as_u64()), (Some(1), Some(1)), "{report}");
         assert_eq!(report["idempotent_answers"]["resealed"], 1, "{report}");
+        assert_eq!(report["server_secrets"]["resealed"], 1, "{report}");
         let again = rotate_master_key_cmd(ts.db(), &ring).await.unwrap();
+        assert_eq!((again["server_secrets"]["resealed"].as_u64(), again["server_secrets"]["already_current"].as_u64()), (Some(0), Some(1)), "{again}");
         assert_eq!((again["webhook_secrets"]["resealed"].as_u64(), again["webhook_secrets"]["already_current"].as_u64()), (Some(0), Some(2)), "{again}");
         let new_id = new_key().id().to_owned();
         let row = endpoint_get(ts.db(), tenant, id).await.unwrap();
@@ -353,6 +359,12 @@ async fn signing_secrets_are_sealed_at_rest_and_a_master_key_rotation_reseals_th
         assert_eq!(only_new.open(&endpoint_get(ts.db(), tenant, plain_id).await.unwrap().secret, &context).unwrap(), plain.body["data"]["secret"].as_str().unwrap());
         let db_url = ts.server.app_private().config.database_url.clone();
         drop(ts);
+        // a server that cannot open the cursor key refuses to start (rather
+        // than sign cursors no other process accepts)
+        let mut config = mobieus_server::config::ServerConfig::new(&db_url);
+        config.secrets = Keyring::default();
+        let refused = mobieus_server::app::AppContext::new(config).await.err().expect("refuses to start");
+        assert!(refused.to_string().contains("cursor signing key"), "{refused}");
 
         // a server holding only the new key signs with both secrets and replays the stored answer
         let ts = TestServer::start_on(&b, &db_url, |c| {

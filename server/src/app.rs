@@ -11,7 +11,7 @@ use crate::cursor::CursorCodec;
 use crate::db::{Db, StoreError};
 use crate::gate::{ApiKeys, KeyCache, ScimTokens};
 use crate::rate_limit::RateLimiter;
-use crate::store::secrets::secret_get_or_create;
+use crate::store::secrets::{secret_get_or_create, server_secret_context, CURSOR_KEY};
 
 /// Shared by every request. What processes share (rate-limit counts,
 /// idempotency, the cursor key) lives in the database; this process's own
@@ -39,7 +39,15 @@ impl AppContext {
     pub async fn with_db(config: ServerConfig, db: Db) -> Result<Self, StoreError> {
         use rand::distr::{Alphanumeric, SampleString};
         let fresh = Alphanumeric.sample_string(&mut rand::rng(), 48);
-        let cursor_key = secret_get_or_create(&db, "cursor_hmac_key", fresh).await?;
+        // sealed at rest like every secret; a key sealed by a master key this
+        // process was not given stops it here rather than sign cursors no
+        // other process accepts
+        let context = server_secret_context(CURSOR_KEY);
+        let stored = secret_get_or_create(&db, CURSOR_KEY, config.secrets.seal_if_keyed(&fresh, &context)).await?;
+        let cursor_key = config
+            .secrets
+            .open(&stored, &context)
+            .map_err(|e| StoreError::Refused(format!("the cursor signing key cannot be opened: {e}")))?;
         Ok(AppContext {
             keys: KeyCache::new(config.key_cache_ttl),
             scim_tokens: KeyCache::new(config.key_cache_ttl),

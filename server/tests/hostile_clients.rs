@@ -119,3 +119,48 @@ async fn slow_and_hostile_clients_hold_little_and_others_are_served() {
     assert!(rss_hostile - baseline < 400.0, "hostile clients cost {:.0} MiB", rss_hostile - baseline);
     assert!(fds_after < 200, "connections let go: {fds_after} descriptors open");
 }
+
+/// A body trickled slower than the minimum rate (240 bytes a second after
+/// 5 seconds' grace) is answered `408 request_timeout`, its connection is
+/// closed, and nothing is stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_slower_than_the_minimum_rate_is_refused_and_its_connection_closed() {
+    let db = mobieus_server::testkit::fresh_sqlite();
+    let key = unlimited_key(&db);
+    let server = ServerProcess::start(&db, &[]).await;
+    let json = r#"{"slug":"trickle","name":"Trickle"}"#;
+    let mut slow = TcpStream::connect(format!("127.0.0.1:{}", server.port)).await.unwrap();
+    let head = format!(
+        "POST /api/v1/helpdesk/tags HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        json.len()
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    let mut sent = 0;
+    // a byte every 300 ms (3 bytes a second) until the server answers
+    let closed = loop {
+        if sent < json.len() {
+            let _ = slow.write_all(&json.as_bytes()[sent..sent + 1]).await;
+            sent += 1;
+        }
+        match tokio::time::timeout(Duration::from_millis(300), slow.read(&mut buf)).await {
+            Ok(Ok(0)) => break true,
+            Ok(Ok(n)) => answer.extend_from_slice(&buf[..n]),
+            Ok(Err(_)) => break true,
+            Err(_) => {}
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no answer after 20 s: {}", String::from_utf8_lossy(&answer));
+    };
+    let waited = started.elapsed();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    assert!(closed, "the connection is closed");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"request_timeout\""), "{answer}");
+    assert!(waited >= Duration::from_secs(5) && waited < Duration::from_secs(9), "answered after {waited:?}");
+    eprintln!("a body at 3 bytes a second: 408 after {waited:?}, {sent} of {} bytes sent", json.len());
+    let listed = reqwest::Client::new().get(server.url("/api/v1/helpdesk/tags")).bearer_auth(&key).send().await.unwrap();
+    let tags = listed.text().await.unwrap();
+    assert!(tags.contains("\"data\"") && !tags.contains("trickle"), "nothing stored: {tags}");
+}

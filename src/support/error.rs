@@ -98,6 +98,18 @@ impl ApiError {
             .with_extra(json!({ "max_bytes": limit }))
     }
 
+    /// The body arrived slower than the server's minimum rate (see
+    /// `read_body`); the connection is closed after this answer.
+    pub fn request_timeout(min_rate: usize, grace_secs: u64) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!("The request body arrived slower than {min_rate} bytes a second after its first {grace_secs} seconds; nothing was stored."),
+        )
+        .with_extra(json!({ "min_bytes_per_second": min_rate, "grace_seconds": grace_secs }))
+        .with_header("connection", "close")
+    }
+
     pub fn route_not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "route_not_found", "No operation is documented at this path.")
     }

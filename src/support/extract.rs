@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use dropshot::{
     ApiEndpointBodyContentType, Body, ExclusiveExtractor, ExtractorMetadata, Header, Path, Query,
-    RequestContext, ServerContext, SharedExtractor, TypedBody, UntypedBody,
+    RequestContext, ServerContext, SharedExtractor, StreamingBody, TypedBody, UntypedBody,
 };
 use schemars::JsonSchema;
 use serde::{de::DeserializeOwned, Serialize};
@@ -244,6 +244,36 @@ impl<T> JsonBody<T> {
 
 /// Maps dropshot's body errors (the size limit comes back as a 400 with a
 /// message) onto our codes.
+/// A body must arrive at [`MIN_BODY_RATE`] bytes a second on average once
+/// its first [`BODY_GRACE`] have passed (Kestrel's defaults): a client
+/// trickling its body would otherwise hold its connection and its buffer
+/// for as long as it liked.
+pub const MIN_BODY_RATE: usize = 240;
+pub const BODY_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Reads the whole body within the operation's size limit and the minimum
+/// rate: `413 payload_too_large`, `408 request_timeout` or
+/// `400 invalid_json` (a body that broke off).
+pub async fn read_body<C: ServerContext>(rqctx: &RequestContext<C>, request: http::Request<Body>) -> Result<bytes::Bytes, ApiError> {
+    use futures::StreamExt;
+    let limit = rqctx.request_body_max_bytes();
+    let started = tokio::time::Instant::now();
+    let body = <StreamingBody as ExclusiveExtractor>::from_request(rqctx, request).await.map_err(|e| body_error(e, limit))?;
+    let stream = body.into_stream();
+    futures::pin_mut!(stream);
+    let mut out = bytes::BytesMut::new();
+    loop {
+        // the moment by which the bytes so far stop being enough
+        let due = started + BODY_GRACE + std::time::Duration::from_secs_f64(out.len() as f64 / MIN_BODY_RATE as f64);
+        match tokio::time::timeout_at(due, stream.next()).await {
+            Err(_) => return Err(ApiError::request_timeout(MIN_BODY_RATE, BODY_GRACE.as_secs())),
+            Ok(None) => return Ok(out.freeze()),
+            Ok(Some(Ok(chunk))) => out.extend_from_slice(&chunk),
+            Ok(Some(Err(e))) => return Err(body_error(e, limit)),
+        }
+    }
+}
+
 fn body_error(e: dropshot::HttpError, limit: usize) -> ApiError {
     if e.external_message.contains("exceeded maximum size") || e.status_code.as_u16() == 413 {
         ApiError::payload_too_large(limit)
@@ -454,12 +484,7 @@ impl<T: DeserializeOwned + ArrayBounds + JsonSchema + Send + Sync + 'static> Exc
         rqctx: &RequestContext<C>,
         request: http::Request<Body>,
     ) -> Result<Self, dropshot::HttpError> {
-        let limit = rqctx.request_body_max_bytes();
-        let parsed = match <UntypedBody as ExclusiveExtractor>::from_request(rqctx, request).await {
-            Ok(body) => parse_json::<T>(body.as_bytes()),
-            Err(e) => Err(body_error(e, limit)),
-        };
-        Ok(JsonBody(parsed))
+        Ok(JsonBody(read_body(rqctx, request).await.and_then(|body| parse_json::<T>(&body))))
     }
     fn metadata(ct: ApiEndpointBodyContentType) -> ExtractorMetadata {
         <TypedBody::<T> as ExclusiveExtractor>::metadata(ct)
@@ -512,13 +537,8 @@ impl ExclusiveExtractor for RawBody {
         rqctx: &RequestContext<C>,
         request: http::Request<Body>,
     ) -> Result<Self, dropshot::HttpError> {
-        let limit = rqctx.request_body_max_bytes();
         let content_type = request.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let parsed = match <UntypedBody as ExclusiveExtractor>::from_request(rqctx, request).await {
-            Ok(body) => Ok(RawBodyBytes::new(body.as_bytes().to_vec(), content_type)),
-            Err(e) => Err(body_error(e, limit)),
-        };
-        Ok(RawBody(parsed))
+        Ok(RawBody(read_body(rqctx, request).await.map(|body| RawBodyBytes::new(body.into(), content_type))))
     }
     fn metadata(ct: ApiEndpointBodyContentType) -> ExtractorMetadata {
         <UntypedBody as ExclusiveExtractor>::metadata(ct)

@@ -1,6 +1,6 @@
 //! `mobieus-server secrets rotate-master-key`: every value sealed at rest
 //! (webhook signing secrets and the ones before a rotation, tenants'
-//! provider keys, stored idempotent answers) resealed by the current master
+//! provider keys, stored idempotent answers, the cursor signing key) resealed by the current master
 //! key, and any kept unsealed (written while no key was set) sealed.
 //!
 //! The rotation runs while servers serve: each value is written back only if
@@ -18,6 +18,7 @@ use crate::db::Db;
 use crate::secrets::{Keyring, MASTER_KEY_VAR};
 use crate::store::ai::settings::{ai_sealed_key_replace, ai_sealed_keys};
 use crate::store::idempotency::{answer_context, idempotency_answer_replace, idempotency_answers_after};
+use crate::store::secrets::{server_secret_context, server_secret_replace, server_secrets_all};
 use crate::store::webhooks::{endpoint_secrets_after, endpoint_secrets_replace, secret_context};
 
 const BATCH: i64 = 500;
@@ -47,7 +48,8 @@ pub async fn rotate_master_key_cmd(db: &Db, secrets: &Keyring) -> Result<Value, 
     let webhooks = webhook_secrets(db, secrets).await?;
     let ai = provider_keys(db, secrets).await?;
     let answers = idempotent_answers(db, secrets).await?;
-    let unopened: Vec<&String> = webhooks.unopened.iter().chain(&ai.unopened).chain(&answers.unopened).collect();
+    let server = server_secrets(db, secrets).await?;
+    let unopened: Vec<&String> = webhooks.unopened.iter().chain(&ai.unopened).chain(&answers.unopened).chain(&server.unopened).collect();
     if !unopened.is_empty() {
         let list = unopened.iter().take(10).map(|s| s.as_str()).collect::<Vec<_>>().join("; ");
         return Err(AdminError::Invalid(format!(
@@ -60,6 +62,7 @@ pub async fn rotate_master_key_cmd(db: &Db, secrets: &Keyring) -> Result<Value, 
         "webhook_secrets": webhooks.json(),
         "provider_keys": ai.json(),
         "idempotent_answers": answers.json(),
+        "server_secrets": server.json(),
     }))
 }
 
@@ -140,6 +143,19 @@ async fn idempotent_answers(db: &Db, secrets: &Keyring) -> Result<Tally, AdminEr
                 Ok(None) => tally.current += 1,
                 Err(()) => {}
             }
+        }
+    }
+    Ok(tally)
+}
+
+async fn server_secrets(db: &Db, secrets: &Keyring) -> Result<Tally, AdminError> {
+    let mut tally = Tally::default();
+    for (name, stored) in server_secrets_all(db).await? {
+        let what = format!("server secret {name}");
+        match reseal(secrets, &stored, &server_secret_context(&name), &what, &mut tally) {
+            Ok(Some(resealed)) => count(&mut tally, server_secret_replace(db, &name, &stored, &resealed).await?),
+            Ok(None) => tally.current += 1,
+            Err(()) => {}
         }
     }
     Ok(tally)
