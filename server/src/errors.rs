@@ -22,7 +22,6 @@ pub fn store_error(resource: &'static str) -> impl Fn(StoreError) -> ApiError {
         StoreError::Invalid(fields) => {
             ApiError::validation(fields.into_iter().map(|(field, problem)| FieldProblem { field, problem }).collect())
         }
-        StoreError::ClaimLost => idempotency_in_progress(),
         other => internal(other),
     }
 }

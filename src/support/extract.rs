@@ -242,8 +242,6 @@ impl<T> JsonBody<T> {
     }
 }
 
-/// Maps dropshot's body errors (the size limit comes back as a 400 with a
-/// message) onto our codes.
 /// A body must arrive at [`MIN_BODY_RATE`] bytes a second on average once
 /// its first [`BODY_GRACE`] have passed (Kestrel's defaults): a client
 /// trickling its body would otherwise hold its connection and its buffer
@@ -274,6 +272,8 @@ pub async fn read_body<C: ServerContext>(rqctx: &RequestContext<C>, request: htt
     }
 }
 
+/// Maps dropshot's body errors (the size limit comes back as a 400 with a
+/// message) onto our codes.
 fn body_error(e: dropshot::HttpError, limit: usize) -> ApiError {
     if e.external_message.contains("exceeded maximum size") || e.status_code.as_u16() == 413 {
         ApiError::payload_too_large(limit)

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::AdminError;
 use crate::ai::key_context;
-use crate::db::Db;
+use crate::db::{Db, StoreError};
 use crate::secrets::{Keyring, MASTER_KEY_VAR};
 use crate::store::ai::settings::{ai_sealed_key_replace, ai_sealed_keys};
 use crate::store::idempotency::{answer_context, idempotency_answer_replace, idempotency_answers_after};
@@ -118,14 +118,11 @@ async fn webhook_secrets(db: &Db, secrets: &Keyring) -> Result<Tally, AdminError
 
 async fn provider_keys(db: &Db, secrets: &Keyring) -> Result<Tally, AdminError> {
     let mut tally = Tally::default();
-    for (tenant, stored) in ai_sealed_keys(db).await? {
-        let what = format!("provider key (tenant {tenant})");
-        match reseal(secrets, &stored, &key_context(tenant), &what, &mut tally) {
-            Ok(Some(resealed)) => count(&mut tally, ai_sealed_key_replace(db, tenant, &stored, &resealed).await?),
-            Ok(None) => tally.current += 1,
-            Err(()) => {}
-        }
-    }
+    let keys = ai_sealed_keys(db).await?;
+    reseal_each(secrets, &mut tally, keys, |tenant| (key_context(*tenant), format!("provider key (tenant {tenant})")), async |tenant, stored, resealed| {
+        ai_sealed_key_replace(db, *tenant, stored, resealed).await
+    })
+    .await?;
     Ok(tally)
 }
 
@@ -136,27 +133,43 @@ async fn idempotent_answers(db: &Db, secrets: &Keyring) -> Result<Tally, AdminEr
         let rows = idempotency_answers_after(db, &after, BATCH).await?;
         let Some(last) = rows.last() else { break };
         after = (last.tenant_id, last.key.clone(), last.path.clone());
-        for row in &rows {
-            let what = format!("idempotent answer (tenant {}, {})", row.tenant_id, row.path);
-            match reseal(secrets, &row.body, &answer_context(row.tenant_id), &what, &mut tally) {
-                Ok(Some(resealed)) => count(&mut tally, idempotency_answer_replace(db, row, &resealed).await?),
-                Ok(None) => tally.current += 1,
-                Err(()) => {}
-            }
-        }
+        let values = rows.iter().map(|row| (row, row.body.clone()));
+        reseal_each(secrets, &mut tally, values, |row| (answer_context(row.tenant_id), format!("idempotent answer (tenant {}, {})", row.tenant_id, row.path)), async |row, _, resealed| {
+            idempotency_answer_replace(db, row, resealed).await
+        })
+        .await?;
     }
     Ok(tally)
 }
 
 async fn server_secrets(db: &Db, secrets: &Keyring) -> Result<Tally, AdminError> {
     let mut tally = Tally::default();
-    for (name, stored) in server_secrets_all(db).await? {
-        let what = format!("server secret {name}");
-        match reseal(secrets, &stored, &server_secret_context(&name), &what, &mut tally) {
-            Ok(Some(resealed)) => count(&mut tally, server_secret_replace(db, &name, &stored, &resealed).await?),
+    let values = server_secrets_all(db).await?;
+    reseal_each(secrets, &mut tally, values, |name| (server_secret_context(name), format!("server secret {name}")), async |name, stored, resealed| {
+        server_secret_replace(db, name, stored, resealed).await
+    })
+    .await?;
+    Ok(tally)
+}
+
+/// Reseals each `(id, stored)` value, sealed for the context `describe`
+/// gives (with what to call it in the report), and writes it back with
+/// `replace(id, stored, resealed)`, a compare-and-set saying whether the
+/// value was still `stored`.
+async fn reseal_each<K>(
+    secrets: &Keyring,
+    tally: &mut Tally,
+    values: impl IntoIterator<Item = (K, String)>,
+    describe: impl Fn(&K) -> (String, String),
+    replace: impl AsyncFn(&K, &str, &str) -> Result<bool, StoreError>,
+) -> Result<(), AdminError> {
+    for (id, stored) in values {
+        let (context, what) = describe(&id);
+        match reseal(secrets, &stored, &context, &what, tally) {
+            Ok(Some(resealed)) => count(tally, replace(&id, &stored, &resealed).await?),
             Ok(None) => tally.current += 1,
             Err(()) => {}
         }
     }
-    Ok(tally)
+    Ok(())
 }
