@@ -32,6 +32,7 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "mobieus-server")
+KEPT_MARKER = "<!-- Sections below are measured by other scripts and tests"
 PG = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DURATION = int(os.environ.get("DURATION", "10"))
 PORT = int(os.environ.get("PORT", "18950"))
@@ -414,8 +415,16 @@ def write_report(r, growth):
     lines += ["", "## Targets (ratios from this run)", "", "| target | this run | goal | |", "|---|---:|---:|---|"]
     lines += targets
     lines.append("")
-    with open(os.path.join(ROOT, "bench", "RESULTS.md"), "w") as f:
-        f.write("\n".join(lines))
+    path = os.path.join(ROOT, "bench", "RESULTS.md")
+    # sections other scripts and tests measured, kept from the marker on
+    kept = ""
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+        at = old.find(KEPT_MARKER)
+        kept = old[at:] if at >= 0 else ""
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + ("\n" + kept if kept else ""))
     print("\n".join(lines))
 
 

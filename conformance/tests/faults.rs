@@ -184,9 +184,8 @@ impl Drop for SmallDisk {
 
 /// SQLite's disk filling up: writes answer 507 and store nothing, reads go
 /// on, and writes succeed again once there is room, with no restart. (A
-/// file system turning read-only cannot be staged while the file is open;
-/// SQLite's READONLY and IOERR answers are classified 503 by the same
-/// mechanism, `db::Outage`, unit-tested there.)
+/// file system turning read-only: server/tests/sqlite_read_only.rs, which
+/// needs the server as a process it can stop for the repair.)
 #[tokio::test(flavor = "multi_thread")]
 async fn sqlite_disk_full_answers_507_and_loses_nothing() {
     let Some(disk) = SmallDisk::mount("3m") else { return };

@@ -193,11 +193,15 @@ pub fn serve(ctx: AppContext) -> Result<Running, String> {
         ..Default::default()
     };
     let log = slog::Logger::root(DropshotToTracing, slog::o!());
-    ServerBuilder::new(api, ctx, log)
+    let send_timeout = ctx.config.send_timeout;
+    let server = ServerBuilder::new(api, ctx, log)
         .config(config)
         .version_policy(VersionPolicy::Dynamic(Box::new(DocumentedRoutesOnly)))
         .start()
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    crate::net::limit_unacknowledged_sends(server.local_addr(), send_timeout)
+        .map_err(|e| format!("setting the send timeout on {}: {e}", server.local_addr()))?;
+    Ok(server)
 }
 
 /// Connects (migrating), then serves.

@@ -21,6 +21,9 @@ pub struct ServerConfig {
     pub max_connections: u32,
     /// Largest request body unless an operation says otherwise.
     pub body_limit_bytes: usize,
+    /// How long an answer may wait on a client that acknowledges none of
+    /// it (one that never reads) before its connection is ended (net.rs).
+    pub send_timeout: Duration,
     /// Webhook delivery (workers, retry policy, timeouts).
     pub webhooks: crate::webhooks::WebhookSettings,
     /// Event streams: the idle heartbeat, and how often a stream looks for
@@ -53,6 +56,7 @@ impl ServerConfig {
             rate_limit_reconcile: Duration::from_millis(250),
             max_connections: Self::default_db_connections(),
             body_limit_bytes: 1024 * 1024,
+            send_timeout: Duration::from_secs(60),
             webhooks: crate::webhooks::WebhookSettings::default(),
             stream_heartbeat: Duration::from_secs(15),
             stream_poll: Duration::from_millis(500),

@@ -13,6 +13,7 @@ pub mod errors;
 pub mod gate;
 pub mod know;
 pub mod metrics;
+pub mod net;
 pub mod rate_limit;
 pub mod scopes;
 pub mod scim;

@@ -60,6 +60,10 @@ enum Command {
         /// it names every operation's traffic). Off unless given.
         #[arg(long)]
         metrics_bind: Option<SocketAddr>,
+        /// Seconds an answer may wait on a client that reads none of it before the
+        /// connection is ended (TCP_USER_TIMEOUT).
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        send_timeout_secs: u64,
     },
     /// Apply pending migrations and exit.
     Migrate,
@@ -315,12 +319,13 @@ async fn run(cli: Cli) -> Result<(), String> {
         Ok(())
     };
     match &cli.command {
-        Command::Serve { bind, base_domain, allow_private_webhooks, demo, db_connections, metrics_bind } => {
+        Command::Serve { bind, base_domain, allow_private_webhooks, demo, db_connections, metrics_bind, send_timeout_secs } => {
             let mut config = ServerConfig::new(cli.database_url.clone());
             config.bind = *bind;
             config.max_connections = (*db_connections).max(1);
             config.base_domain = base_domain.clone();
             config.allow_private_webhooks = *allow_private_webhooks;
+            config.send_timeout = std::time::Duration::from_secs(*send_timeout_secs);
             config.ai = mobieus_server::ai::AiConfig::from_env()?;
             config.secrets = mobieus_server::secrets::Keyring::from_env()?;
             if config.secrets.current().is_none() {

@@ -164,3 +164,44 @@ async fn a_body_slower_than_the_minimum_rate_is_refused_and_its_connection_close
     let tags = listed.text().await.unwrap();
     assert!(tags.contains("\"data\"") && !tags.contains("trickle"), "nothing stored: {tags}");
 }
+
+/// Clients that never read their answers are let go once the send timeout
+/// passes with nothing acknowledged (TCP_USER_TIMEOUT on the listener):
+/// their connections, and the answers waiting in them, are freed while
+/// everyone else is served.
+#[tokio::test(flavor = "multi_thread")]
+async fn clients_that_never_read_are_let_go_after_the_send_timeout() {
+    const READERS_NOT: usize = 20;
+    let db = mobieus_server::testkit::fresh_sqlite();
+    let key = unlimited_key(&db);
+    let server = ServerProcess::start(&db, &["--send-timeout-secs", "2"]).await;
+    let pid = server.child.id();
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    served(&http, &server, &key).await;
+    let baseline = fds(pid);
+
+    let addr = format!("127.0.0.1:{}", server.port).parse().unwrap();
+    let pipelined = "GET /api/openapi.yaml HTTP/1.1\r\nHost: x\r\n\r\n".repeat(50);
+    let mut never_read = Vec::new();
+    for _ in 0..READERS_NOT {
+        // a small receive window, so that the answers stop at once
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut stream = socket.connect(addr).await.unwrap();
+        stream.write_all(pipelined.as_bytes()).await.unwrap();
+        never_read.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let held = fds(pid);
+    assert!(held >= baseline + READERS_NOT, "the server holds the clients that do not read ({held} descriptors, {baseline} before)");
+
+    let started = Instant::now();
+    while fds(pid) > baseline + 2 {
+        assert!(started.elapsed() < Duration::from_secs(20), "still {} descriptors ({baseline} before) after 20 s", fds(pid));
+        served(&http, &server, &key).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!("{READERS_NOT} clients that never read: held {held} descriptors, let go {:?} later (send timeout 2 s)", started.elapsed());
+    served(&http, &server, &key).await;
+    drop(never_read);
+}
