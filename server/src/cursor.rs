@@ -78,4 +78,24 @@ mod tests {
         assert_eq!(CursorCodec::new(b"other").decode(7, "users", &cur), None, "other key");
         assert_eq!(c.decode(7, "users", "garbage"), None);
     }
+
+    /// The longest cursor any list issues is one of a directory list (their
+    /// positions carry a name): at the longest name, in the characters JSON
+    /// writes longest (4-byte UTF-8, or a 6-byte `\u` escape), with the largest
+    /// ids, it still fits the `maxLength` openapi.yaml gives the `cursor`
+    /// parameter, so the server never issues a cursor it would refuse.
+    #[test]
+    fn the_longest_cursor_a_list_issues_fits_the_documented_max_length() {
+        let doc: serde_yaml::Value = serde_yaml::from_str(include_str!("../../openapi.yaml")).unwrap();
+        let documented = doc["components"]["parameters"]["Cursor"]["schema"]["maxLength"].as_u64().unwrap() as usize;
+        let c = CursorCodec::new(&[7; 32]);
+        let max = crate::store::helpdesk::DIRECTORY_NAME_MAX_CHARS;
+        for name in ["\u{1F600}".repeat(max), "\u{1}".repeat(max)] {
+            for list in ["helpdesk_queues", "helpdesk_agents", "helpdesk_help_topics"] {
+                let cursor = c.encode(i64::MAX, list, json!([name, i64::MAX]));
+                assert!(cursor.len() <= documented, "{list}: a {}-character cursor, documented maxLength {documented}", cursor.len());
+                assert_eq!(c.decode(i64::MAX, list, &cursor), Some(json!([name, i64::MAX])));
+            }
+        }
+    }
 }

@@ -91,6 +91,7 @@ pub async fn agent_get(db: &Db, tenant: i64, id: i64) -> Result<(Agent, Vec<i64>
 }
 
 pub async fn agent_create(db: &Db, tenant: i64, name: &str, email: &str, availability: &str, queue_ids: &[i64]) -> Result<Agent, StoreError> {
+    super::directory_name(name)?;
     write_tx!(db, |conn| {
         let agent: Agent = diesel::insert_into(a::table)
             .values((a::tenant_id.eq(tenant), a::name.eq(name), a::email.eq(email), a::availability.eq(availability), a::created_at.eq(Ts::now())))

@@ -75,6 +75,7 @@ pub async fn queue_get(db: &Db, tenant: i64, id: i64) -> Result<(Queue, StatusCo
 }
 
 pub async fn queue_create(db: &Db, tenant: i64, slug: &str, name: &str, description: &str) -> Result<Queue, StoreError> {
+    super::directory_name(name)?;
     // a transaction, so that an Idempotency-Key is marked applied with it
     write_tx!(db, |conn| {
         diesel::insert_into(q::table)

@@ -85,6 +85,7 @@ pub async fn topic_list(db: &Db, tenant: i64, after: Option<(String, i64)>, limi
 }
 
 pub async fn topic_create(db: &Db, tenant: i64, slug: &str, name: &str, queue_id: Option<i64>, fields: Vec<FieldDefinition>) -> Result<HelpTopic, StoreError> {
+    super::directory_name(name)?;
     // a transaction, so that an Idempotency-Key is marked applied with it
     write_tx!(db, |conn| {
         diesel::insert_into(h::table)
