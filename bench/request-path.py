@@ -228,8 +228,9 @@ def key_for(db, tenant):
 
 
 def add_users_pg(db_url, tenant_id, start, count):
-    sql = (f"INSERT INTO users (tenant_id, username, display_name, email, role, created_at) "
-           f"SELECT {int(tenant_id)}, 'member' || g, 'Member ' || g, 'member' || g || '@example.org', 'member', now() "
+    # username_folded: the unique, case-folded user name (SCIM); ASCII names fold to themselves
+    sql = (f"INSERT INTO users (tenant_id, username, username_folded, display_name, email, role, created_at) "
+           f"SELECT {int(tenant_id)}, 'member' || g, 'member' || g, 'Member ' || g, 'member' || g || '@example.org', 'member', now() "
            f"FROM generate_series({int(start)}, {int(start + count - 1)}) g")
     sh("psql", db_url, "-qc", sql)
     sh("psql", db_url, "-qc", "VACUUM ANALYZE users")
@@ -240,8 +241,8 @@ def add_users_sqlite(path, tenant_id, start, count):
     con.execute("PRAGMA busy_timeout = 10000")
     con.execute(
         "WITH RECURSIVE g(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM g WHERE n < ?) "
-        "INSERT INTO users (tenant_id, username, display_name, email, role, created_at) "
-        "SELECT ?, 'member' || n, 'Member ' || n, 'member' || n || '@example.org', 'member', "
+        "INSERT INTO users (tenant_id, username, username_folded, display_name, email, role, created_at) "
+        "SELECT ?, 'member' || n, 'member' || n, 'Member ' || n, 'member' || n || '@example.org', 'member', "
         "'2026-12-01T00:00:00.000000Z' FROM g",
         (start, start + count - 1, tenant_id))
     con.commit()
