@@ -24,13 +24,9 @@ use std::time::Duration;
 /// `addr`. Called as the server starts: a connection accepted in the
 /// microseconds before goes without it.
 pub fn limit_unacknowledged_sends(addr: SocketAddr, timeout: Duration) -> io::Result<()> {
+    // a descriptor that is not a socket fails the first getsockopt (ENOTSOCK)
     for entry in std::fs::read_dir("/proc/self/fd")? {
-        let entry = entry?;
-        let Ok(fd) = entry.file_name().to_string_lossy().parse::<RawFd>() else { continue };
-        let is_socket = std::fs::read_link(entry.path()).is_ok_and(|target| target.to_string_lossy().starts_with("socket:"));
-        if !is_socket {
-            continue;
-        }
+        let Ok(fd) = entry?.file_name().to_string_lossy().parse::<RawFd>() else { continue };
         // SAFETY: the descriptor was open when listed just now and is only
         // borrowed for the getsockopt/setsockopt calls below, never closed
         // here. Should another thread close it meanwhile, the calls fail with

@@ -58,7 +58,8 @@ const WAIT: Duration = Duration::from_secs(30);
 // `busy_timeout` remains only for other processes on the file (the admin
 // commands): this process queues its own writes. `synchronous = FULL`: in WAL
 // mode every commit is synced to disk before it is acknowledged (one
-// fdatasync, ~0.2 ms here), as PostgreSQL does. With `NORMAL` a commit
+// fdatasync, ~0.12 ms more per commit here: bench/sqlite-sync-cost.py), as
+// PostgreSQL does. With `NORMAL` a commit
 // reached only the page cache: safe from a process crash, lost with the
 // file system or the power (tests/sqlite_read_only.rs found acknowledged
 // tickets missing after the repair that way).
